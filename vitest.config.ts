@@ -1,0 +1,21 @@
+import { defineConfig } from "vitest/config"
+import { alias } from "./vitest.shared.js"
+
+const project = (name: string, include: Array<string>, extra: Record<string, unknown> = {}) => ({
+  resolve: { alias },
+  test: { name, include, ...extra }
+})
+
+export default defineConfig({
+  test: {
+    projects: [
+      project("core", ["packages/core/test/**/*.test.ts"]),
+      project("host", ["packages/host/test/**/*.test.ts"]),
+      project("runner", ["packages/runner/test/**/*.test.ts"]),
+      project("cli", ["packages/cli/test/**/*.test.ts"]),
+      project("examples", ["examples/test/**/*.test.ts"])
+    ],
+    testTimeout: 60_000,
+    hookTimeout: 180_000
+  }
+})
