@@ -1,0 +1,49 @@
+/**
+ * The runner's HTTP contract: the host sends tasks and kill/pause/resume through it.
+ *
+ * @since 0.1.0
+ */
+import { HttpApi, HttpApiEndpoint, HttpApiGroup } from "@effect/platform"
+import { Schema } from "effect"
+import { NodeInfo, Task, TaskId } from "../domain/index.js"
+import { BadRequest, Conflict, NotFound, Unavailable } from "./errors.js"
+import { Ping, RunAccepted } from "./models.js"
+import { Authorization } from "./security.js"
+
+const TaskPath = Schema.Struct({ id: TaskId })
+
+/** @category groups */
+export class RunnerTasksGroup extends HttpApiGroup.make("tasks")
+  .add(
+    HttpApiEndpoint.post("run", "/tasks")
+      .setPayload(Task)
+      .addSuccess(RunAccepted)
+      .addError(BadRequest)
+      .addError(Conflict)
+      .addError(Unavailable)
+  )
+  .add(HttpApiEndpoint.post("kill", "/tasks/:id/kill").setPath(TaskPath).addError(NotFound))
+  .add(
+    HttpApiEndpoint.post("pause", "/tasks/:id/pause").setPath(TaskPath).addError(NotFound).addError(Conflict)
+  )
+  .add(
+    HttpApiEndpoint.post("resume", "/tasks/:id/resume")
+      .setPath(TaskPath)
+      .addError(NotFound)
+      .addError(Conflict)
+  )
+  .add(HttpApiEndpoint.get("running", "/tasks").addSuccess(Schema.Array(TaskId))) {}
+
+/** @category groups */
+export class RunnerInfoGroup extends HttpApiGroup.make("info")
+  .add(HttpApiEndpoint.get("info", "/info").addSuccess(NodeInfo))
+  .add(HttpApiEndpoint.get("ping", "/ping").addSuccess(Ping)) {}
+
+/**
+ * The runner API, behind the same optional bearer token as the host.
+ * @category api
+ */
+export class RunnerApi extends HttpApi.make("RunnerApi")
+  .add(RunnerTasksGroup)
+  .add(RunnerInfoGroup)
+  .middleware(Authorization) {}

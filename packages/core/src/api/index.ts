@@ -1,0 +1,10 @@
+/**
+ * The HTTP contract: HostApi and RunnerApi, their bodies, errors and security.
+ *
+ * @since 0.1.0
+ */
+export * from "./errors.js"
+export * from "./HostApi.js"
+export * from "./models.js"
+export * from "./RunnerApi.js"
+export * from "./security.js"

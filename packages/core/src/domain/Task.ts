@@ -1,0 +1,54 @@
+/**
+ * A task as the host records it and as clients see it (`status ID --json`).
+ *
+ * @since 0.1.0
+ */
+import { Schema } from "effect"
+import { ContainerChoice } from "./EnvName.js"
+import { BatchId, NodeName, TaskId } from "./ids.js"
+import { Mount, TaskEnv } from "./TaskSpec.js"
+import { TaskStatus } from "./TaskStatus.js"
+
+/** ISO 8601 UTC timestamp string. */
+export const Timestamp = Schema.String.pipe(Schema.annotations({ identifier: "Timestamp" }))
+
+/**
+ * @category models
+ */
+export class Task extends Schema.Class<Task>("Task")({
+  taskId: TaskId,
+  batchId: BatchId,
+  status: TaskStatus,
+  command: Schema.NonEmptyArray(Schema.String),
+  env: TaskEnv,
+  cores: Schema.Number,
+  memoryBytes: Schema.NullOr(Schema.Number),
+  gpus: Schema.Array(Schema.NonNegativeInt),
+  numaNode: Schema.NullOr(Schema.NonNegativeInt),
+  /** The target as submitted (`node1:0`), or null when the host placed the task. */
+  target: Schema.NullOr(Schema.String),
+  /** The node the task was placed on. */
+  node: Schema.NullOr(NodeName),
+  container: ContainerChoice,
+  privileged: Schema.Boolean,
+  mounts: Schema.Array(Mount),
+  exitCode: Schema.NullOr(Schema.Int),
+  error: Schema.NullOr(Schema.String),
+  submittedAt: Timestamp,
+  startedAt: Schema.NullOr(Timestamp),
+  finishedAt: Schema.NullOr(Timestamp),
+  stdoutPath: Schema.String,
+  stderrPath: Schema.String
+}) {}
+
+/**
+ * The outcome a runner reports for a task.
+ * @category models
+ */
+export class StatusUpdate extends Schema.Class<StatusUpdate>("StatusUpdate")({
+  taskId: TaskId,
+  status: TaskStatus,
+  exitCode: Schema.optional(Schema.Int),
+  error: Schema.optional(Schema.String),
+  at: Timestamp
+}) {}

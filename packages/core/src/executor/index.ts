@@ -1,0 +1,7 @@
+/**
+ * `@hakuriver/sdk/executor`: the executor contract and its Docker, systemd and process
+ * implementations. Kept apart from the main entry so a client script never loads dockerode.
+ *
+ * @since 0.1.0
+ */
+export * from "./Executor.js"
