@@ -1,0 +1,49 @@
+/**
+ * The server side of the `Authorization` middleware: bearer-token checking shared by the host and
+ * the runner.
+ *
+ * @since 0.1.0
+ */
+import { HttpServerRequest } from "@effect/platform"
+import { createHash, timingSafeEqual } from "node:crypto"
+import { Effect, Layer } from "effect"
+import { Unauthorized } from "./errors.js"
+import { Authorization } from "./security.js"
+
+/** Hashing both sides first gives equal-length buffers, so the compare leaks no length. */
+const digest = (value: string): Buffer => createHash("sha256").update(value, "utf8").digest()
+
+/**
+ * Whether `presented` equals `expected`, compared in constant time.
+ * @category security
+ */
+export const tokenMatches = (expected: string, presented: string): boolean =>
+  timingSafeEqual(digest(expected), digest(presented))
+
+const bearerPrefix = /^bearer\s+/i
+
+/**
+ * Implements `Authorization` with a shared bearer token. An empty token allows every request;
+ * otherwise the request needs `Authorization: Bearer TOKEN` with exactly that token, or it is
+ * refused with `Unauthorized` (401).
+ *
+ * @category layers
+ * @example
+ * HttpApiBuilder.api(HostApi).pipe(Layer.provide(authorizationLayer(config.security.token)))
+ */
+export const authorizationLayer = (token: string): Layer.Layer<Authorization> =>
+  Layer.succeed(
+    Authorization,
+    Authorization.of({
+      bearer: () =>
+        token === ""
+          ? Effect.void
+          : Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+              const header = request.headers.authorization ?? ""
+              const presented = bearerPrefix.test(header) ? header.replace(bearerPrefix, "") : ""
+              return presented !== "" && tokenMatches(token, presented)
+                ? Effect.void
+                : Effect.fail(new Unauthorized({ message: "missing or wrong bearer token" }))
+            })
+    })
+  )
