@@ -32,6 +32,8 @@ export interface ExitResult {
   readonly oomKilled: boolean
   /** Set when the executor could not run the task at all or lost it. */
   readonly error?: string | undefined
+  /** The executor lost track of the task (e.g. after a runner restart): its outcome is unknown. */
+  readonly lost?: boolean | undefined
 }
 
 /**
