@@ -1,0 +1,254 @@
+/**
+ * The process executor: runs a task as a plain child process, for machines with neither Docker
+ * nor systemd (laptops, CI). It enforces no limits — cores, memory, NUMA binding and GPUs are
+ * recorded but not applied — and says so through {@link limitsWarning}.
+ *
+ * The command is an argument array handed to `spawn` without a shell. The process starts in its
+ * own process group (detached), so kill (`SIGKILL`) and pause/resume (`SIGSTOP`/`SIGCONT`) reach
+ * everything it started. A small pid file per task lets a restarted runner find a process that
+ * outlived it; such a process can be killed, but its exit status is lost with its parent, so its
+ * outcome is reported as lost.
+ *
+ * @since 0.1.0
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { Deferred, Duration, Effect, Option, Schedule } from "effect"
+import type { Task, TaskId } from "../../domain/index.js"
+import {
+  type ExecRequest,
+  type Execution,
+  type Executor,
+  ExecutorError,
+  type ExitResult,
+  type TaskHandle
+} from "../Executor.js"
+import { isAlive, PidRecord, procStat, readPidFiles, removePidFile, writePidFile } from "./pidFile.js"
+import { taskEnvironment } from "./taskEnvironment.js"
+
+/**
+ * Options of the process executor.
+ * @category models
+ */
+export interface ProcessExecutorOptions {
+  /** Folder of the pid files (node-local, e.g. under `local_temp_dir`). */
+  readonly stateDir: string
+  /** The environment tasks inherit; defaults to the runner's `process.env`. */
+  readonly baseEnv?: Readonly<Record<string, string | undefined>> | undefined
+  /** How often a recovered process (not our child) is checked for its end; default 500 ms. */
+  readonly pollInterval?: Duration.DurationInput | undefined
+}
+
+/**
+ * The exit code reported for a command that could not be started (as a shell would).
+ * @category constants
+ */
+export const cannotStartExitCode = 127
+
+/**
+ * The warning for a task that asked for limits the process executor does not enforce, or
+ * `undefined` when it asked for none beyond the default.
+ * @category constructors
+ */
+export const limitsWarning = (task: Task): string | undefined => {
+  const asked: Array<string> = []
+  if (task.memoryBytes !== null) asked.push("memory")
+  if (task.numaNode !== null) asked.push("NUMA binding")
+  if (task.gpus.length > 0) asked.push("GPUs")
+  if (task.cores !== 1) asked.push("cores")
+  return asked.length === 0
+    ? undefined
+    : `the process executor enforces no limits: ${asked.join(", ")} not applied`
+}
+
+const fail = (reason: ExecutorError["reason"], detail: string) =>
+  new ExecutorError({ executor: "process", reason, detail })
+
+const signalGroup = (pid: number, signal: NodeJS.Signals): "ok" | "gone" | Error => {
+  try {
+    process.kill(-pid, signal)
+    return "ok"
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException
+    return err.code === "ESRCH" ? "gone" : err
+  }
+}
+
+const signalNumber = (signal: string): number =>
+  (os.constants.signals as Record<string, number | undefined>)[signal] ?? 0
+
+/** The result of an `exit` event. */
+const exitResult = (code: number | null, signal: NodeJS.Signals | null): ExitResult =>
+  code !== null
+    ? { exitCode: code, oomKilled: false }
+    : { exitCode: 128 + signalNumber(signal ?? ""), signal: signal ?? undefined, oomKilled: false }
+
+const groupControl = (pid: number | undefined, taskId: TaskId) => {
+  const send = (signal: NodeJS.Signals, missing: "ignore" | "fail") =>
+    Effect.suspend(() => {
+      if (pid === undefined) {
+        return missing === "ignore"
+          ? Effect.void
+          : Effect.fail(fail("NotFound", `task ${taskId} is not running`))
+      }
+      const outcome = signalGroup(pid, signal)
+      if (outcome === "ok" || (outcome === "gone" && missing === "ignore")) return Effect.void
+      return Effect.fail(
+        outcome === "gone"
+          ? fail("NotFound", `task ${taskId} is not running`)
+          : fail("Failed", `${signal} to process group ${pid}: ${outcome.message}`)
+      )
+    })
+  return {
+    kill: send("SIGKILL", "ignore").pipe(Effect.withSpan("ProcessExecutor.kill")),
+    pause: send("SIGSTOP", "fail").pipe(Effect.withSpan("ProcessExecutor.pause")),
+    resume: send("SIGCONT", "fail").pipe(Effect.withSpan("ProcessExecutor.resume"))
+  }
+}
+
+const openLogs = (logs: ExecRequest["logs"]) =>
+  Effect.try({
+    try: () => {
+      fs.mkdirSync(path.dirname(logs.stdout), { recursive: true })
+      fs.mkdirSync(path.dirname(logs.stderr), { recursive: true })
+      const out = fs.openSync(logs.stdout, "a")
+      const err = logs.stderr === logs.stdout ? out : fs.openSync(logs.stderr, "a")
+      return { out, err }
+    },
+    catch: (e) => fail("StartFailed", `cannot open the log files: ${(e as Error).message}`)
+  })
+
+const closeFds = (fds: { readonly out: number; readonly err: number }) => {
+  fs.closeSync(fds.out)
+  if (fds.err !== fds.out) fs.closeSync(fds.err)
+}
+
+/**
+ * Makes the process executor.
+ * @category constructors
+ */
+export const make = (options: ProcessExecutorOptions): Executor => {
+  const baseEnv = options.baseEnv ?? process.env
+  const pollInterval = Duration.decode(options.pollInterval ?? "500 millis")
+
+  const spawnTask = (request: ExecRequest, fds: { readonly out: number; readonly err: number }) =>
+    Effect.try({
+      try: () => {
+        const [program, ...args] = request.task.command
+        return spawn(program, args, {
+          cwd: request.sharedDir,
+          env: taskEnvironment(request, baseEnv),
+          detached: true,
+          stdio: ["ignore", fds.out, fds.err],
+          shell: false,
+          windowsHide: true
+        })
+      },
+      catch: (e) => fail("StartFailed", `cannot start ${request.task.command[0]}: ${(e as Error).message}`)
+    }).pipe(Effect.ensuring(Effect.sync(() => closeFds(fds))))
+
+  const run = Effect.fn("ProcessExecutor.run")(function* (request: ExecRequest) {
+    const { task } = request
+    yield* Effect.annotateCurrentSpan("taskId", task.taskId)
+    const done = yield* Deferred.make<ExitResult, ExecutorError>()
+    const fds = yield* openLogs(request.logs)
+    const child: ChildProcess = yield* Effect.acquireRelease(
+      spawnTask(request, fds).pipe(
+        Effect.tap((child) =>
+          Effect.sync(() => {
+            child.once("error", (error) => {
+              // Only a failed start matters here: a running child reports through "exit".
+              if (child.pid === undefined) {
+                Deferred.unsafeDone(
+                  done,
+                  Effect.succeed({
+                    exitCode: cannotStartExitCode,
+                    oomKilled: false,
+                    error: `cannot start ${task.command[0]}: ${error.message}`
+                  })
+                )
+              }
+            })
+            child.once("exit", (code, signal) => {
+              removePidFile(options.stateDir, task.taskId)
+              Deferred.unsafeDone(done, Effect.succeed(exitResult(code, signal)))
+            })
+            if (child.pid !== undefined) {
+              try {
+                writePidFile(
+                  options.stateDir,
+                  new PidRecord({
+                    taskId: task.taskId,
+                    pid: child.pid,
+                    startTime: procStat(child.pid)?.startTime ?? null
+                  })
+                )
+              } catch {
+                // Without a pid file the task still runs; only a restart could not find it.
+              }
+            }
+          })
+        )
+      ),
+      (child) =>
+        Effect.sync(() => {
+          if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+            signalGroup(child.pid, "SIGKILL")
+          }
+          removePidFile(options.stateDir, task.taskId)
+        })
+    )
+    const handle: TaskHandle = { kind: "process", taskId: task.taskId, ref: String(child.pid ?? "") }
+    return {
+      handle,
+      wait: Deferred.await(done),
+      ...groupControl(child.pid, task.taskId)
+    } satisfies Execution
+  })
+
+  const survivors = Effect.sync(() => {
+    const handles: Array<TaskHandle> = []
+    for (const record of readPidFiles(options.stateDir)) {
+      if (isAlive(record)) handles.push({ kind: "process", taskId: record.taskId, ref: String(record.pid) })
+      else removePidFile(options.stateDir, record.taskId)
+    }
+    return handles
+  }).pipe(Effect.withSpan("ProcessExecutor.survivors"))
+
+  const recover = Effect.fn("ProcessExecutor.recover")(function* (
+    handle: TaskHandle,
+    _logs: ExecRequest["logs"]
+  ) {
+    const record = readPidFiles(options.stateDir).find((r) => r.taskId === handle.taskId)
+    if (record === undefined || !isAlive(record)) {
+      if (record !== undefined) removePidFile(options.stateDir, record.taskId)
+      return Option.none<Execution>()
+    }
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        if (isAlive(record)) signalGroup(record.pid, "SIGKILL")
+        removePidFile(options.stateDir, record.taskId)
+      })
+    )
+    const wait: Effect.Effect<ExitResult, ExecutorError> = Effect.sync(() => isAlive(record)).pipe(
+      Effect.repeat({ schedule: Schedule.spaced(pollInterval), while: (alive) => alive }),
+      Effect.as({
+        exitCode: -1,
+        oomKilled: false,
+        lost: true,
+        error: "the runner restarted while this process ran; its exit status is unknown"
+      } satisfies ExitResult)
+    )
+    return Option.some<Execution>({ handle, wait, ...groupControl(record.pid, record.taskId) })
+  })
+
+  return {
+    kind: "process",
+    available: Effect.succeed(true),
+    run,
+    survivors,
+    recover
+  }
+}
