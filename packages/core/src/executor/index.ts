@@ -5,3 +5,4 @@
  * @since 0.1.0
  */
 export * from "./Executor.js"
+export * as ProcessExecutor from "./process/ProcessExecutor.js"
