@@ -7,3 +7,4 @@
 export * from "./api/index.js"
 export * from "./config/index.js"
 export * from "./domain/index.js"
+export * as Sweep from "./sweep/index.js"
