@@ -1,0 +1,173 @@
+/**
+ * The promise facade of the client, for plain scripts and notebooks: `connect(options)` gives an
+ * object with the same calls as the Effect service, each returning a promise that rejects only
+ * with a {@link HakuRiverError}.
+ *
+ * @since 0.1.0
+ */
+import { Cause, Effect, Exit, Option } from "effect"
+import type { HealthReport, LogStream, NodeView, Ping, SubmitResponse } from "../api/models.js"
+import type { Task } from "../domain/Task.js"
+import type { ConnectOptions } from "./Connection.js"
+import { resolveConnection } from "./Connection.js"
+import { HakuRiverClient, type HostApiClient, type TaskFilter } from "./HakuRiverClient.js"
+import { HakuRiverError, type HakuRiverFailure, hakuRiverError } from "./HakuRiverError.js"
+import type { SubmitRequest } from "./SubmitRequest.js"
+import { FetchHttpClient } from "@effect/platform"
+
+/**
+ * Options of {@link PromiseClient.wait}.
+ * @category models
+ */
+export interface WaitOptions {
+  /** Seconds one long-poll may last (at most 60, default 30); not a delay between checks. */
+  readonly pollInterval?: number | undefined
+  /** Called with every task each time one of them changes status (and once at the start). */
+  readonly onUpdate?: ((tasks: ReadonlyArray<Task>) => void) | undefined
+}
+
+/**
+ * Options of {@link PromiseClient.logs}.
+ * @category models
+ */
+export interface LogsOptions {
+  /** `stdout` (default) or `stderr`. */
+  readonly stream?: LogStream | undefined
+  /** Only the last N lines. */
+  readonly tail?: number | undefined
+  /** Follow the log as it grows: the result is an async iterable of chunks. */
+  readonly follow?: boolean | undefined
+}
+
+/**
+ * A connected client. Every promise rejects only with a {@link HakuRiverError}.
+ * @category models
+ */
+export interface PromiseClient {
+  /** Submits one task per target (or one placed task); refused targets are listed in `failedTargets`. */
+  readonly submit: (request: SubmitRequest) => Promise<SubmitResponse>
+  /** One task. */
+  readonly status: (id: string) => Promise<Task>
+  /** Resolves with the final tasks (in the given order) once every one of them is final. */
+  readonly wait: (ids: string | ReadonlyArray<string>, options?: WaitOptions) => Promise<ReadonlyArray<Task>>
+  /** Kills a task (a queued one is cancelled at once). */
+  readonly kill: (id: string) => Promise<Task>
+  /** Pauses a running task. */
+  readonly pause: (id: string) => Promise<Task>
+  /** Resumes a paused task. */
+  readonly resume: (id: string) => Promise<Task>
+  /** A task's log: the text now, or with `follow: true` an async iterable of chunks until it ends. */
+  readonly logs: {
+    (id: string, options: LogsOptions & { readonly follow: true }): AsyncIterable<string>
+    (id: string, options?: LogsOptions & { readonly follow?: false | undefined }): Promise<string>
+  }
+  /** Tasks, filtered by status, node or batch. */
+  readonly tasks: (filter?: TaskFilter) => Promise<ReadonlyArray<Task>>
+  /** The nodes. */
+  readonly nodes: () => Promise<ReadonlyArray<NodeView>>
+  /** Health of every node and the totals, or of one node. */
+  readonly health: (node?: string) => Promise<HealthReport>
+  /** Whether the host answers, and its version. */
+  readonly ping: () => Promise<Ping>
+  /** Runs any Effect that needs the client (e.g. calls of the raw `HostApi` client). */
+  readonly run: <A>(f: (client: HakuRiverClient.Service) => Effect.Effect<A, HakuRiverFailure>) => Promise<A>
+}
+
+/** Runs an effect, rejecting with its {@link HakuRiverError} (never a wrapped fiber failure). */
+const toPromise = <A>(effect: Effect.Effect<A, HakuRiverFailure>): Promise<A> =>
+  Effect.runPromiseExit(effect).then((exit) => {
+    if (Exit.isSuccess(exit)) return exit.value
+    const failure = Cause.failureOption(exit.cause)
+    if (Option.isSome(failure)) return Promise.reject(failure.value)
+    const squashed = Cause.squash(exit.cause)
+    return Promise.reject(
+      squashed instanceof HakuRiverError
+        ? squashed
+        : hakuRiverError(
+            "ProtocolError",
+            `unexpected failure: ${squashed instanceof Error ? squashed.message : String(squashed)}`
+          )
+    )
+  })
+
+/**
+ * Makes a client. Nothing is contacted (and no config is read) until the first call, so this
+ * never throws; a bad configuration rejects that call with a `ConfigError`.
+ *
+ * @category constructors
+ * @example
+ * const cluster = connect({ url: "http://head:8000", token: process.env.TOKEN })
+ * const { taskIds } = await cluster.submit({ command: ["hostname"], targets: ["node1", "node2"] })
+ * const done = await cluster.wait(taskIds)
+ */
+export const connect = (options: ConnectOptions = {}): PromiseClient => {
+  let cached: HakuRiverClient.Service | undefined
+  const client: Effect.Effect<HakuRiverClient.Service, HakuRiverFailure> = Effect.suspend(() =>
+    cached !== undefined
+      ? Effect.succeed(cached)
+      : resolveConnection(options).pipe(
+          Effect.flatMap(HakuRiverClient.make),
+          Effect.provide(FetchHttpClient.layer),
+          Effect.tap((c) => {
+            cached = c
+          })
+        )
+  )
+  const use = <A>(f: (c: HakuRiverClient.Service) => Effect.Effect<A, HakuRiverFailure>): Promise<A> =>
+    toPromise(Effect.flatMap(client, f))
+
+  async function* follow(id: string, options: LogsOptions): AsyncGenerator<string, void, undefined> {
+    let offset: number | undefined
+    for (;;) {
+      const chunk = await use((c) =>
+        c.readLog(id, {
+          stream: options.stream,
+          ...(offset !== undefined
+            ? { offset, waitMs: 20_000 }
+            : options.tail === undefined
+              ? { offset: 0 }
+              : { tail: options.tail })
+        })
+      )
+      if (chunk.data !== "") yield chunk.data
+      if (chunk.done) return
+      offset = chunk.offset
+    }
+  }
+
+  function logs(id: string, options: LogsOptions & { readonly follow: true }): AsyncIterable<string>
+  function logs(id: string, options?: LogsOptions & { readonly follow?: false | undefined }): Promise<string>
+  function logs(id: string, options: LogsOptions = {}): AsyncIterable<string> | Promise<string> {
+    if (options.follow === true) return follow(id, options)
+    return use((c) => c.logs(id, { stream: options.stream, tail: options.tail }))
+  }
+
+  return {
+    submit: (request) => use((c) => c.submit(request)),
+    status: (id) => use((c) => c.status(id)),
+    wait: (ids, options = {}) => {
+      const { onUpdate } = options
+      return use((c) =>
+        c.wait(typeof ids === "string" ? [ids] : ids, {
+          pollInterval: options.pollInterval,
+          onUpdate: onUpdate === undefined ? undefined : (tasks) => Effect.sync(() => onUpdate(tasks))
+        })
+      )
+    },
+    kill: (id) => use((c) => c.kill(id)),
+    pause: (id) => use((c) => c.pause(id)),
+    resume: (id) => use((c) => c.resume(id)),
+    logs,
+    tasks: (filter) => use((c) => c.tasks(filter)),
+    nodes: () => use((c) => c.nodes()),
+    health: (node) => use((c) => c.health(node)),
+    ping: () => use((c) => c.ping()),
+    run: (f) => use(f)
+  }
+}
+
+/**
+ * The raw client type, re-exported for `run` callers.
+ * @category models
+ */
+export type { HostApiClient }
