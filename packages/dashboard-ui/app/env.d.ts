@@ -1,0 +1,2 @@
+/** Vite's ambient types (CSS imports, import.meta.env) for the dashboard sources. */
+/// <reference types="vite/client" />

@@ -1,0 +1,89 @@
+/**
+ * A page of the task list that stays live: it is loaded once per filter, then every task change
+ * from the event stream updates its row (and new tasks that match appear on the first page).
+ */
+import { useEffect, useState } from "preact/hooks"
+import { ApiError, api, type TaskFilter } from "./api.js"
+import { onTaskChange } from "./live.js"
+import type { Task } from "./types.js"
+
+const matches = (task: Task, filter: TaskFilter): boolean =>
+  (filter.status === undefined || filter.status === "" || filter.status.split(",").includes(task.status)) &&
+  (filter.node === undefined || filter.node === "" || task.node === filter.node) &&
+  (filter.batch === undefined || filter.batch === "" || task.batchId === filter.batch)
+
+/** Newest first, as the host lists them. */
+const newestFirst = (a: Task, b: Task): number =>
+  a.taskId.length !== b.taskId.length ? b.taskId.length - a.taskId.length : b.taskId < a.taskId ? -1 : 1
+
+/** The tasks of `filter`, live; `error` is set when the list could not be loaded. */
+export const useTasks = (filter: TaskFilter) => {
+  const [tasks, setTasks] = useState<ReadonlyArray<Task>>([])
+  const [loading, setLoading] = useState(true)
+  const [error, setError] = useState("")
+  const key = JSON.stringify(filter)
+
+  useEffect(() => {
+    let cancelled = false
+    setLoading(true)
+    api
+      .tasks(filter)
+      .then((list) => {
+        if (cancelled) return
+        setTasks(list)
+        setError("")
+      })
+      .catch((e: unknown) => {
+        if (!cancelled) setError(e instanceof ApiError ? e.message : String(e))
+      })
+      .finally(() => {
+        if (!cancelled) setLoading(false)
+      })
+    const unsubscribe = onTaskChange((task) => {
+      setTasks((list) => {
+        const i = list.findIndex((t) => t.taskId === task.taskId)
+        if (i >= 0) {
+          if (!matches(task, filter)) return list.filter((t) => t.taskId !== task.taskId)
+          const next = list.slice()
+          next[i] = task
+          return next
+        }
+        if ((filter.offset ?? 0) > 0 || !matches(task, filter)) return list
+        const next = [task, ...list].sort(newestFirst)
+        return filter.limit === undefined ? next : next.slice(0, filter.limit)
+      })
+    })
+    return () => {
+      cancelled = true
+      unsubscribe()
+    }
+  }, [key])
+
+  return { tasks, loading, error }
+}
+
+/** One task, live. */
+export const useTask = (id: string) => {
+  const [task, setTask] = useState<Task | null>(null)
+  const [error, setError] = useState("")
+  useEffect(() => {
+    let cancelled = false
+    setTask(null)
+    api
+      .task(id)
+      .then((t) => {
+        if (!cancelled) setTask(t)
+      })
+      .catch((e: unknown) => {
+        if (!cancelled) setError(e instanceof ApiError ? e.message : String(e))
+      })
+    const unsubscribe = onTaskChange((t) => {
+      if (t.taskId === id) setTask(t)
+    })
+    return () => {
+      cancelled = true
+      unsubscribe()
+    }
+  }, [id])
+  return { task, setTask, error }
+}
