@@ -77,7 +77,12 @@ export const parseSweepArg = (input: string): Either.Either<SweepArg, InvalidInp
       ? range(input, r[1] ?? "", r[2] ?? "")
       : l !== null
         ? list(input, l[1] ?? "")
-        : fail(input, "expected span:{START..END} with integers (e.g. span:{1..3}) or span:[a,b,...]")
+        : fail(
+            input,
+            /^[^{[]*$/.test(body)
+              ? `expected span:{START..END} or span:[a,b,...]; quote spans in the shell, which turns span:{1..3} into span:1 span:2 span:3`
+              : "expected span:{START..END} with integers (e.g. span:{1..3}) or span:[a,b,...]"
+          )
   return Either.map(values, (vs) => SweepArg.Span({ input, values: vs }))
 }
 
