@@ -6,3 +6,4 @@
  */
 export * from "./Executor.js"
 export * as ProcessExecutor from "./process/ProcessExecutor.js"
+export * as SystemdExecutor from "./systemd/SystemdExecutor.js"
