@@ -1,1 +1,9 @@
-export {}
+/**
+ * The `hakuriver` executable.
+ *
+ * @since 0.1.0
+ */
+import { NodeRuntime } from "@effect/platform-node"
+import { run, teardown } from "../hakuriver.js"
+
+NodeRuntime.runMain(run(process.argv), { disableErrorReporting: true, teardown })

@@ -49,7 +49,10 @@ const decodeSpec = Schema.decodeUnknownEither(TaskSpec, { onExcessProperty: "err
 const firstMessage = (error: ParseResult.ParseError): string => {
   const [first] = ParseResult.ArrayFormatter.formatErrorSync(error)
   if (first === undefined) return "invalid submission"
-  const where = first.path.length === 0 ? "" : `${first.path.map(String).join(".")}: `
+  const where =
+    first.path.length === 0 || first.message.startsWith("invalid ")
+      ? ""
+      : `${first.path.map(String).join(".")}: `
   return `${where}${first.message}`
 }
 

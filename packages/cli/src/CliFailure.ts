@@ -1,0 +1,72 @@
+/**
+ * How a `hakuriver` command ends badly: a one-line message and an exit code (SPEC.md: 1 a waited
+ * task did not complete, 2 bad usage or a request refused as invalid, 3 the host cannot be
+ * reached or refused the token).
+ *
+ * @since 0.1.0
+ */
+import { ValidationError } from "@effect/cli"
+import { isHakuRiverError } from "@hakuriver/sdk"
+import { Predicate, Schema } from "effect"
+
+/**
+ * A command's failure that the CLI prints (when `message` is not empty) and exits with.
+ * @category errors
+ */
+export class CliFailure extends Schema.TaggedError<CliFailure>()("CliFailure", {
+  message: Schema.String,
+  exitCode: Schema.Int
+}) {}
+
+/** Exit codes. @category constants */
+export const ExitCode = {
+  ok: 0,
+  taskFailed: 1,
+  usage: 2,
+  unreachable: 3
+} as const
+
+const byTag: Readonly<Record<string, number>> = {
+  BadRequest: ExitCode.usage,
+  NotFound: ExitCode.usage,
+  UnknownNode: ExitCode.usage,
+  Conflict: ExitCode.usage,
+  ConfigError: ExitCode.usage,
+  InvalidInput: ExitCode.usage,
+  HttpApiDecodeError: ExitCode.usage,
+  Unauthorized: ExitCode.unreachable,
+  Unreachable: ExitCode.unreachable,
+  RequestError: ExitCode.unreachable,
+  Unavailable: ExitCode.taskFailed,
+  ProtocolError: ExitCode.taskFailed
+}
+
+/**
+ * The exit code and one-line message for anything a command failed with. Validation errors of
+ * the command line were already printed by @effect/cli, so their message is empty.
+ * @category errors
+ */
+export const describeFailure = (error: unknown): { readonly exitCode: number; readonly message: string } => {
+  if (ValidationError.isValidationError(error)) return { exitCode: ExitCode.usage, message: "" }
+  if (error instanceof CliFailure) return { exitCode: error.exitCode, message: error.message }
+  const message = oneLine(
+    Predicate.hasProperty(error, "message") && typeof error.message === "string" && error.message !== ""
+      ? error.message
+      : String(error)
+  )
+  if (isHakuRiverError(error)) return { exitCode: byTag[error._tag] ?? 1, message }
+  if (Predicate.hasProperty(error, "exitCode") && typeof error.exitCode === "number") {
+    return { exitCode: error.exitCode, message }
+  }
+  if (Predicate.hasProperty(error, "_tag") && typeof error._tag === "string") {
+    const code = byTag[error._tag]
+    if (code !== undefined) return { exitCode: code, message: `${message}` }
+  }
+  return { exitCode: 1, message }
+}
+
+const oneLine = (s: string): string =>
+  s
+    .split("\n")
+    .find((l) => l.trim() !== "")
+    ?.trim() ?? s

@@ -1,0 +1,34 @@
+/**
+ * `hakuriver health [NODE]`: usage of every node (or one) and the cluster totals.
+ *
+ * @since 0.1.0
+ */
+import { Args, Command } from "@effect/cli"
+import { HakuRiverClient } from "@hakuriver/sdk"
+import { Console, Effect, Option } from "effect"
+import { healthView } from "../format/views.js"
+import { clientLayer, configOption, jsonOption } from "../options.js"
+
+/**
+ * `hakuriver health`.
+ * @category commands
+ */
+export const health = Command.make(
+  "health",
+  {
+    config: configOption,
+    json: jsonOption,
+    node: Args.text({ name: "NODE" }).pipe(Args.withDescription("only this node"), Args.optional)
+  },
+  (o) =>
+    Effect.gen(function* () {
+      const client = yield* HakuRiverClient
+      const report = yield* client.health(Option.getOrUndefined(o.node))
+      yield* Console.log(o.json ? JSON.stringify(report, null, 2) : healthView(report))
+    }).pipe(Effect.provide(clientLayer(o.config)))
+).pipe(
+  Command.withDescription(
+    "Show CPU, memory, temperatures and GPUs of every node (or NODE) and the cluster totals.\n\n" +
+      "Examples:\n  hakuriver health\n  hakuriver health node1 --json"
+  )
+)
