@@ -1,0 +1,78 @@
+/**
+ * Helpers of the dashboard tests: building the dashboard when its build is missing, and reading
+ * Server-Sent Events from a real HTTP response.
+ */
+import { existsSync } from "node:fs"
+import { mkdir, mkdtemp, rename, rm } from "node:fs/promises"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+
+const repo = fileURLToPath(new URL("../../..", import.meta.url))
+
+/** Where the host serves the dashboard from when running from sources. */
+export const dashboardDir = path.join(repo, "packages/host/dist/dashboard")
+
+/**
+ * Builds the dashboard into `packages/host/dist/dashboard` unless it is there. The build goes to
+ * a temp folder first and is renamed into place, so two test files never see half a build.
+ */
+export const ensureDashboardBuilt = async (): Promise<string> => {
+  if (existsSync(path.join(dashboardDir, "index.html"))) return dashboardDir
+  const { build } = await import("vite")
+  const parent = path.dirname(dashboardDir)
+  await mkdir(parent, { recursive: true })
+  const tmp = await mkdtemp(path.join(parent, ".dashboard-build-"))
+  await build({
+    configFile: path.join(repo, "packages/dashboard-ui/vite.config.ts"),
+    logLevel: "error",
+    build: { outDir: tmp, emptyOutDir: true }
+  })
+  try {
+    await rename(tmp, dashboardDir)
+  } catch {
+    // another test file won the race: its build is as good as ours
+    await rm(tmp, { force: true, recursive: true })
+  }
+  return dashboardDir
+}
+
+/** One SSE message. */
+export interface SseMessage {
+  readonly event: string
+  readonly data: string
+}
+
+/** Reads SSE messages from a streaming response body, one at a time. */
+export const sseReader = (body: ReadableStream<Uint8Array>) => {
+  const reader = body.getReader()
+  const decoder = new TextDecoder()
+  let buffer = ""
+  const next = async (): Promise<SseMessage> => {
+    for (;;) {
+      const end = buffer.indexOf("\n\n")
+      if (end >= 0) {
+        const block = buffer.slice(0, end)
+        buffer = buffer.slice(end + 2)
+        let event = "message"
+        const data: Array<string> = []
+        for (const line of block.split("\n")) {
+          if (line.startsWith("event: ")) event = line.slice(7)
+          else if (line.startsWith("data: ")) data.push(line.slice(6))
+        }
+        if (data.length > 0) return { event, data: data.join("\n") }
+        continue
+      }
+      const { value, done } = await reader.read()
+      if (done) throw new Error("the event stream ended")
+      buffer += decoder.decode(value, { stream: true })
+    }
+  }
+  /** The next message named `event` (others are skipped). */
+  const nextOf = async (event: string): Promise<SseMessage> => {
+    for (;;) {
+      const m = await next()
+      if (m.event === event) return m
+    }
+  }
+  return { next, nextOf, cancel: () => reader.cancel() }
+}
