@@ -1,0 +1,109 @@
+/**
+ * The queue: `pending` tasks are placed in submit order whenever something may have freed room
+ * (a task ended or was queued again, a node registered or came back). A task that waits on a
+ * node keeps later tasks for that node waiting too, so nobody overtakes it.
+ *
+ * @since 0.1.0
+ */
+import { activeStatuses, isFinal, type NodeName, parseTarget, type Task } from "@hakuriver/sdk"
+import { Clock, Context, Effect, Either, Layer, Queue, Stream } from "effect"
+import { Dispatcher } from "./Dispatcher.js"
+import { HostConfig, isoOf } from "./HostConfig.js"
+import { allocate, allocationsOf, emptyAllocation, type NodeCapacity, place, requestOf } from "./Scheduler.js"
+import { type NodeRecord, Store } from "./Store.js"
+import { TaskEvents } from "./TaskEvents.js"
+
+/**
+ * The placement loop's interface.
+ * @category services
+ */
+export interface PlacerShape {
+  /** Asks for a placement round (cheap; rounds coalesce). */
+  readonly wake: Effect.Effect<void>
+}
+
+/** @category services */
+export class Placer extends Context.Tag("@hakuriver/host/Placer")<Placer, PlacerShape>() {}
+
+/**
+ * What the scheduler sees of a node.
+ * @category placement
+ */
+export const capacityOf = (node: NodeRecord): NodeCapacity => ({
+  name: node.info.name,
+  online: node.status === "online",
+  cores: node.info.cores,
+  memoryBytes: node.info.memoryBytes,
+  numa: node.info.numa,
+  gpus: node.info.gpus.map((g) => g.index)
+})
+
+/**
+ * The node a task was submitted for, or null when the host picks.
+ * @category placement
+ */
+export const targetNodeOf = (task: Task): NodeName | null =>
+  task.target === null
+    ? null
+    : Either.match(parseTarget(task.target), { onLeft: () => null, onRight: (t) => t.node })
+
+const make = Effect.gen(function* () {
+  const store = yield* Store
+  const dispatcher = yield* Dispatcher
+  const events = yield* TaskEvents
+  const config = yield* HostConfig
+  const signal = yield* Queue.sliding<void>(1)
+  let lastNode: string | null = null
+
+  const round = Effect.gen(function* () {
+    const pending = yield* store.tasksWithStatus(["pending"])
+    if (pending.length === 0) return
+    const nodes = (yield* store.listNodes).map(capacityOf)
+    const allocations = allocationsOf(yield* store.tasksWithStatus(activeStatuses))
+    const blockedNodes = new Set<string>()
+    let untargetedBlocked = false
+    for (const task of pending) {
+      const target = targetNodeOf(task)
+      if (target === null ? untargetedBlocked : blockedNodes.has(target)) continue
+      const request = requestOf(task, target)
+      const placed = place(request, nodes, allocations, config.scheduler.policy, lastNode)
+      if (Either.isLeft(placed)) {
+        if (target === null) untargetedBlocked = true
+        else blockedNodes.add(target)
+        continue
+      }
+      const node = placed.right
+      const at = isoOf(yield* Clock.currentTimeMillis)
+      const moved = yield* store
+        .transition(task.taskId, "assigning", at, { from: ["pending"], node })
+        .pipe(Effect.option)
+      if (moved._tag === "None") continue
+      allocations.set(node, allocate(allocations.get(node) ?? emptyAllocation, request))
+      if (target === null) lastNode = node
+      yield* dispatcher.dispatch(moved.value)
+    }
+  }).pipe(Effect.withSpan("Placer.round"))
+
+  yield* Effect.forkScoped(
+    Effect.forever(Effect.zipRight(Queue.take(signal), Effect.catchAllCause(round, Effect.logError)))
+  )
+  // room may have freed (or a task was queued): place again
+  const sub = yield* events.subscribe
+  yield* Effect.forkScoped(
+    Stream.fromQueue(sub).pipe(
+      Stream.filter((c) => c.status === "pending" || isFinal(c.status)),
+      Stream.runForEach(() => Queue.offer(signal, undefined))
+    )
+  )
+  yield* Queue.offer(signal, undefined)
+  return Placer.of({ wake: Effect.asVoid(Queue.offer(signal, undefined)) })
+})
+
+/**
+ * The placement loop (it runs as long as the layer's scope).
+ * @category layers
+ */
+export const layer: Layer.Layer<Placer, never, Store | Dispatcher | TaskEvents | HostConfig> = Layer.scoped(
+  Placer,
+  make
+)

@@ -1,0 +1,41 @@
+/**
+ * Clients of the runners' API, derived from the RunnerApi contract, carrying the shared token.
+ *
+ * @since 0.1.0
+ */
+import { HttpApiClient, HttpClient, HttpClientRequest } from "@effect/platform"
+import { RunnerApi } from "@hakuriver/sdk"
+import { Context, Effect, Layer } from "effect"
+import { HostConfig } from "./HostConfig.js"
+
+/** The typed client of one runner. @category models */
+export type RunnerClient = Effect.Effect.Success<ReturnType<typeof makeClient>>
+
+const makeClient = (httpClient: HttpClient.HttpClient, baseUrl: string, token: string) =>
+  HttpApiClient.makeWith(RunnerApi, {
+    baseUrl,
+    httpClient:
+      token === "" ? httpClient : httpClient.pipe(HttpClient.mapRequest(HttpClientRequest.bearerToken(token)))
+  })
+
+/**
+ * Gives the client of the runner at a URL.
+ * @category services
+ */
+export class RunnerClients extends Context.Tag("@hakuriver/host/RunnerClients")<
+  RunnerClients,
+  { readonly at: (url: string) => Effect.Effect<RunnerClient> }
+>() {}
+
+/**
+ * Runner clients over the `HttpClient` in context.
+ * @category layers
+ */
+export const layer: Layer.Layer<RunnerClients, never, HttpClient.HttpClient | HostConfig> = Layer.effect(
+  RunnerClients,
+  Effect.gen(function* () {
+    const httpClient = yield* HttpClient.HttpClient
+    const config = yield* HostConfig
+    return { at: (url: string) => makeClient(httpClient, url, config.security.token) }
+  })
+)

@@ -1,0 +1,34 @@
+/**
+ * The SQLite side of the store: the one place that knows the database is a SQLite file (WAL,
+ * busy timeout, foreign keys, the file path). Everything else talks to `SqlClient`.
+ *
+ * @since 0.1.0
+ */
+import { SqlClient } from "@effect/sql"
+import { SqliteClient } from "@effect/sql-sqlite-node"
+import { mkdirSync } from "node:fs"
+import * as path from "node:path"
+import { Effect, Layer } from "effect"
+
+const pragmas = Layer.effectDiscard(
+  Effect.gen(function* () {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`PRAGMA busy_timeout = 5000`
+    yield* sql`PRAGMA foreign_keys = ON`
+  }).pipe(Effect.orDie)
+)
+
+/**
+ * A `SqlClient` on the SQLite file `file` (created with its folder when missing), in WAL mode.
+ * @category layers
+ */
+export const layer = (file: string): Layer.Layer<SqlClient.SqlClient | SqliteClient.SqliteClient> =>
+  Layer.provideMerge(
+    pragmas,
+    Layer.unwrapEffect(
+      Effect.sync(() => {
+        mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
+        return SqliteClient.layer({ filename: file })
+      })
+    )
+  ).pipe(Layer.orDie)

@@ -1,0 +1,466 @@
+/**
+ * The host's persistent state: nodes, batches and tasks behind `SqlClient`. Every status change
+ * is checked against the domain transition table inside one transaction, and published on
+ * `TaskEvents` once committed.
+ *
+ * @since 0.1.0
+ */
+import { SqlClient } from "@effect/sql"
+import {
+  BatchId,
+  ContainerChoice,
+  canTransition,
+  ExecutorKind,
+  GpuInfo,
+  isFinal,
+  Mount,
+  NodeInfo,
+  NodeName,
+  NodeUsage,
+  NumaNode,
+  Task,
+  TaskEnv,
+  TaskId,
+  TaskStatus
+} from "@hakuriver/sdk"
+import { Context, Effect, Layer, Option, Schema } from "effect"
+import { migrate } from "./migrations.js"
+import * as SqliteDatabase from "./SqliteDatabase.js"
+import { type TaskChange, TaskEvents } from "./TaskEvents.js"
+
+/** A task id that the store does not hold. @category errors */
+export class TaskNotFound extends Schema.TaggedError<TaskNotFound>()("TaskNotFound", {
+  taskId: Schema.String
+}) {
+  override get message(): string {
+    return `task ${this.taskId} not found`
+  }
+}
+
+/** A status move the transition table forbids. @category errors */
+export class IllegalTransition extends Schema.TaggedError<IllegalTransition>()("IllegalTransition", {
+  taskId: Schema.String,
+  from: TaskStatus,
+  to: TaskStatus
+}) {
+  override get message(): string {
+    return `task ${this.taskId} cannot go from ${this.from} to ${this.to}`
+  }
+}
+
+/** Whether a node answers heartbeats. @category models */
+export type NodeStatus = "online" | "offline"
+
+/** A node as the host keeps it. @category models */
+export interface NodeRecord {
+  readonly info: NodeInfo
+  readonly status: NodeStatus
+  readonly usage: NodeUsage | null
+  readonly registeredAt: string
+  readonly lastHeartbeatAt: string | null
+}
+
+/** What the host decides about a new task before the store gives it ids. @category models */
+export interface TaskDraft {
+  readonly command: Task["command"]
+  readonly env: Task["env"]
+  readonly cores: number
+  readonly memoryBytes: number | null
+  readonly gpus: ReadonlyArray<number>
+  readonly numaNode: number | null
+  readonly target: string | null
+  readonly container: Task["container"]
+  readonly privileged: boolean
+  readonly mounts: ReadonlyArray<string>
+}
+
+/** Fields written together with a status change. @category models */
+export interface TransitionPatch {
+  /** Only move when the current status is one of these (else `IllegalTransition`). */
+  readonly from?: ReadonlyArray<TaskStatus>
+  readonly node?: NodeName | null
+  readonly exitCode?: number | null
+  readonly error?: string | null
+  readonly startedAt?: string
+  readonly finishedAt?: string
+}
+
+/** Filters of `listTasks`. @category models */
+export interface TaskFilter {
+  readonly statuses?: ReadonlyArray<TaskStatus>
+  readonly node?: string
+  readonly batch?: string
+  readonly limit?: number
+  readonly offset?: number
+}
+
+/**
+ * The store's interface.
+ * @category services
+ */
+export interface StoreShape {
+  /** Inserts or refreshes a node and marks it online. */
+  readonly upsertNode: (info: NodeInfo, now: string) => Effect.Effect<void>
+  /** Records a heartbeat; `None` when the node is unknown. Returns the status it had before. */
+  readonly heartbeat: (
+    name: string,
+    usage: NodeUsage,
+    now: string
+  ) => Effect.Effect<Option.Option<NodeStatus>>
+  readonly getNode: (name: string) => Effect.Effect<Option.Option<NodeRecord>>
+  readonly listNodes: Effect.Effect<ReadonlyArray<NodeRecord>>
+  /** Marks a node offline and its assigning/running/paused tasks `lost`, in one transaction. */
+  readonly markNodeOffline: (name: string, reason: string, now: string) => Effect.Effect<ReadonlyArray<Task>>
+  /** Creates a batch with one task per draft, all `pending`, in one transaction. */
+  readonly submit: (
+    drafts: ReadonlyArray<TaskDraft>,
+    logPaths: (taskId: TaskId) => { readonly stdout: string; readonly stderr: string },
+    now: string,
+    nowMs: number
+  ) => Effect.Effect<{ readonly batchId: BatchId; readonly tasks: ReadonlyArray<Task> }>
+  readonly getTask: (id: string) => Effect.Effect<Option.Option<Task>>
+  readonly getTasks: (ids: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<Task>>
+  /** Tasks filtered, newest first. */
+  readonly listTasks: (filter: TaskFilter) => Effect.Effect<ReadonlyArray<Task>>
+  /** Tasks in the given statuses (optionally on one node), in submit order. */
+  readonly tasksWithStatus: (
+    statuses: ReadonlyArray<TaskStatus>,
+    node?: string
+  ) => Effect.Effect<ReadonlyArray<Task>>
+  /**
+   * Moves a task to `to` if the transition table allows it. Moving to the status it has is a
+   * no-op; a report of an end state for a task still `assigning` passes through `running`.
+   */
+  readonly transition: (
+    id: string,
+    to: TaskStatus,
+    now: string,
+    patch?: TransitionPatch
+  ) => Effect.Effect<Task, TaskNotFound | IllegalTransition>
+}
+
+/**
+ * The host's store.
+ * @category services
+ */
+export class Store extends Context.Tag("@hakuriver/host/Store")<Store, StoreShape>() {}
+
+const Json = <A, I>(schema: Schema.Schema<A, I>) => Schema.parseJson(schema)
+
+const NodeRow = Schema.Struct({
+  name: NodeName,
+  url: Schema.String,
+  cores: Schema.Number,
+  memory_bytes: Schema.NonNegativeInt,
+  numa: Json(Schema.Array(NumaNode)),
+  gpus: Json(Schema.Array(GpuInfo)),
+  executors: Json(Schema.Array(ExecutorKind)),
+  status: Schema.Literal("online", "offline"),
+  usage: Schema.NullOr(Json(NodeUsage)),
+  registered_at: Schema.String,
+  last_heartbeat_at: Schema.NullOr(Schema.String)
+})
+
+const TaskRow = Schema.Struct({
+  task_id: TaskId,
+  batch_id: BatchId,
+  status: TaskStatus,
+  command: Json(Schema.NonEmptyArray(Schema.String)),
+  env: Json(TaskEnv),
+  cores: Schema.Number,
+  memory_bytes: Schema.NullOr(Schema.Number),
+  gpus: Json(Schema.Array(Schema.NonNegativeInt)),
+  numa_node: Schema.NullOr(Schema.NonNegativeInt),
+  target: Schema.NullOr(Schema.String),
+  node: Schema.NullOr(NodeName),
+  container: ContainerChoice,
+  privileged: Schema.Number,
+  mounts: Json(Schema.Array(Mount)),
+  exit_code: Schema.NullOr(Schema.Int),
+  error: Schema.NullOr(Schema.String),
+  submitted_at: Schema.String,
+  started_at: Schema.NullOr(Schema.String),
+  finished_at: Schema.NullOr(Schema.String),
+  stdout_path: Schema.String,
+  stderr_path: Schema.String
+})
+
+const decodeNode = Schema.decodeUnknown(NodeRow)
+const decodeTask = Schema.decodeUnknown(TaskRow)
+
+const toNode = (row: unknown): Effect.Effect<NodeRecord> =>
+  Effect.map(decodeNode(row), (r) => ({
+    info: new NodeInfo({
+      name: r.name,
+      url: r.url,
+      cores: r.cores,
+      memoryBytes: r.memory_bytes,
+      numa: r.numa,
+      gpus: r.gpus,
+      executors: r.executors
+    }),
+    status: r.status,
+    usage: r.usage,
+    registeredAt: r.registered_at,
+    lastHeartbeatAt: r.last_heartbeat_at
+  })).pipe(Effect.orDie)
+
+const toTask = (row: unknown): Effect.Effect<Task> =>
+  Effect.map(
+    decodeTask(row),
+    (r) =>
+      new Task({
+        taskId: r.task_id,
+        batchId: r.batch_id,
+        status: r.status,
+        command: r.command,
+        env: r.env,
+        cores: r.cores,
+        memoryBytes: r.memory_bytes,
+        gpus: r.gpus,
+        numaNode: r.numa_node,
+        target: r.target,
+        node: r.node,
+        container: r.container,
+        privileged: r.privileged !== 0,
+        mounts: r.mounts,
+        exitCode: r.exit_code,
+        error: r.error,
+        submittedAt: r.submitted_at,
+        startedAt: r.started_at,
+        finishedAt: r.finished_at,
+        stdoutPath: r.stdout_path,
+        stderrPath: r.stderr_path
+      })
+  ).pipe(Effect.orDie)
+
+const json = (value: unknown): string => JSON.stringify(value)
+
+/** The store on any `SqlClient` (runs the migrations first). */
+const make = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  const events = yield* TaskEvents
+  yield* Effect.orDie(migrate)
+
+  const taskRows = (rows: ReadonlyArray<unknown>) => Effect.forEach(rows, toTask)
+
+  const selectTask = (id: string) =>
+    Effect.flatMap(sql`SELECT * FROM tasks WHERE task_id = ${id}`, (rows) =>
+      rows[0] === undefined ? Effect.succeed(Option.none<Task>()) : Effect.map(toTask(rows[0]), Option.some)
+    )
+
+  const upsertNode = (info: NodeInfo, now: string) =>
+    sql`INSERT INTO nodes (name, url, cores, memory_bytes, numa, gpus, executors, status, usage, registered_at, last_heartbeat_at)
+        VALUES (${info.name}, ${info.url}, ${info.cores}, ${info.memoryBytes}, ${json(info.numa)}, ${json(info.gpus)},
+                ${json(info.executors)}, 'online', NULL, ${now}, ${now})
+        ON CONFLICT (name) DO UPDATE SET url = excluded.url, cores = excluded.cores,
+          memory_bytes = excluded.memory_bytes, numa = excluded.numa, gpus = excluded.gpus,
+          executors = excluded.executors, status = 'online', last_heartbeat_at = excluded.last_heartbeat_at`.pipe(
+      Effect.asVoid,
+      Effect.orDie,
+      Effect.withSpan("Store.upsertNode")
+    )
+
+  const heartbeat = (name: string, usage: NodeUsage, now: string) =>
+    sql
+      .withTransaction(
+        Effect.gen(function* () {
+          const rows = yield* sql<{ status: NodeStatus }>`SELECT status FROM nodes WHERE name = ${name}`
+          const before = rows[0]
+          if (before === undefined) return Option.none<NodeStatus>()
+          const encoded = yield* Effect.orDie(Schema.encode(NodeUsage)(usage))
+          yield* sql`UPDATE nodes SET status = 'online', usage = ${json(encoded)}, last_heartbeat_at = ${now}
+                     WHERE name = ${name}`
+          return Option.some(before.status)
+        })
+      )
+      .pipe(Effect.orDie, Effect.withSpan("Store.heartbeat"))
+
+  const getNode = (name: string) =>
+    Effect.flatMap(sql`SELECT * FROM nodes WHERE name = ${name}`, (rows) =>
+      rows[0] === undefined
+        ? Effect.succeed(Option.none<NodeRecord>())
+        : Effect.map(toNode(rows[0]), Option.some)
+    ).pipe(Effect.orDie)
+
+  const listNodes = Effect.flatMap(sql`SELECT * FROM nodes ORDER BY name`, (rows) =>
+    Effect.forEach(rows, toNode)
+  ).pipe(Effect.orDie)
+
+  const markNodeOffline = (name: string, reason: string, now: string) =>
+    sql
+      .withTransaction(
+        Effect.gen(function* () {
+          yield* sql`UPDATE nodes SET status = 'offline' WHERE name = ${name}`
+          const active = yield* Effect.flatMap(
+            sql`SELECT * FROM tasks WHERE node = ${name} AND status IN ('assigning', 'running', 'paused') ORDER BY seq`,
+            taskRows
+          )
+          const lost: Array<Task> = []
+          for (const task of active) {
+            if (!canTransition(task.status, "lost")) continue
+            yield* sql`UPDATE tasks SET status = 'lost', error = ${reason}, finished_at = ${now}
+                       WHERE task_id = ${task.taskId}`
+            lost.push(new Task({ ...task, status: "lost", error: reason, finishedAt: now }))
+          }
+          return lost
+        })
+      )
+      .pipe(
+        Effect.orDie,
+        Effect.tap((lost) => events.publish(lost.map(change))),
+        Effect.withSpan("Store.markNodeOffline")
+      )
+
+  const submit: StoreShape["submit"] = (drafts, logPaths, now, nowMs) =>
+    sql
+      .withTransaction(
+        Effect.gen(function* () {
+          const rows = yield* sql<{ m: number | null }>`SELECT MAX(seq) AS m FROM tasks`
+          const last = Number(rows[0]?.m ?? 0)
+          const first = Math.max(last + 1, nowMs * 1000)
+          const batchId = BatchId.make(String(first))
+          yield* sql`INSERT INTO batches (batch_id, submitted_at, task_count) VALUES (${batchId}, ${now}, ${drafts.length})`
+          const tasks: Array<Task> = []
+          for (const [i, d] of drafts.entries()) {
+            const seq = first + i
+            const taskId = TaskId.make(String(seq))
+            const logs = logPaths(taskId)
+            yield* sql`INSERT INTO tasks (task_id, seq, batch_id, status, command, env, cores, memory_bytes, gpus,
+                         numa_node, target, node, container, privileged, mounts, exit_code, error, submitted_at,
+                         started_at, finished_at, stdout_path, stderr_path)
+                       VALUES (${taskId}, ${seq}, ${batchId}, 'pending', ${json(d.command)}, ${json(d.env)}, ${d.cores},
+                         ${d.memoryBytes}, ${json(d.gpus)}, ${d.numaNode}, ${d.target}, NULL, ${d.container},
+                         ${d.privileged ? 1 : 0}, ${json(d.mounts)}, NULL, NULL, ${now}, NULL, NULL, ${logs.stdout},
+                         ${logs.stderr})`
+            tasks.push(
+              new Task({
+                taskId,
+                batchId,
+                status: "pending",
+                command: d.command,
+                env: d.env,
+                cores: d.cores,
+                memoryBytes: d.memoryBytes,
+                gpus: d.gpus,
+                numaNode: d.numaNode,
+                target: d.target,
+                node: null,
+                container: d.container,
+                privileged: d.privileged,
+                mounts: d.mounts,
+                exitCode: null,
+                error: null,
+                submittedAt: now,
+                startedAt: null,
+                finishedAt: null,
+                stdoutPath: logs.stdout,
+                stderrPath: logs.stderr
+              })
+            )
+          }
+          return { batchId, tasks }
+        })
+      )
+      .pipe(
+        Effect.orDie,
+        Effect.tap(({ tasks }) => events.publish(tasks.map(change))),
+        Effect.withSpan("Store.submit")
+      )
+
+  const getTasks = (ids: ReadonlyArray<string>) =>
+    ids.length === 0
+      ? Effect.succeed([])
+      : Effect.flatMap(sql`SELECT * FROM tasks WHERE ${sql.in("task_id", ids)} ORDER BY seq`, taskRows).pipe(
+          Effect.orDie
+        )
+
+  const listTasks = (filter: TaskFilter) => {
+    const clauses = [
+      ...(filter.statuses === undefined ? [] : [sql.in("status", filter.statuses)]),
+      ...(filter.node === undefined ? [] : [sql`node = ${filter.node}`]),
+      ...(filter.batch === undefined ? [] : [sql`batch_id = ${filter.batch}`])
+    ]
+    return Effect.flatMap(
+      sql`SELECT * FROM tasks WHERE ${sql.and(clauses)} ORDER BY seq DESC
+          LIMIT ${filter.limit ?? 1000} OFFSET ${filter.offset ?? 0}`,
+      taskRows
+    ).pipe(Effect.orDie, Effect.withSpan("Store.listTasks"))
+  }
+
+  const tasksWithStatus = (statuses: ReadonlyArray<TaskStatus>, node?: string) =>
+    statuses.length === 0
+      ? Effect.succeed([])
+      : Effect.flatMap(
+          sql`SELECT * FROM tasks WHERE ${sql.and([
+            sql.in("status", statuses),
+            ...(node === undefined ? [] : [sql`node = ${node}`])
+          ])} ORDER BY seq`,
+          taskRows
+        ).pipe(Effect.orDie)
+
+  const transition: StoreShape["transition"] = (id, to, now, patch = {}) =>
+    sql
+      .withTransaction(
+        Effect.gen(function* () {
+          const current = yield* Effect.flatMap(selectTask(id), (o) =>
+            Option.isNone(o) ? Effect.fail(new TaskNotFound({ taskId: id })) : Effect.succeed(o.value)
+          )
+          const from = current.status
+          if (patch.from !== undefined && !patch.from.includes(from)) {
+            return yield* Effect.fail(new IllegalTransition({ taskId: id, from, to }))
+          }
+          if (from === to) return { task: current, changed: false }
+          const viaRunning = from === "assigning" && !canTransition(from, to) && canTransition("running", to)
+          if (!canTransition(from, to) && !viaRunning) {
+            return yield* Effect.fail(new IllegalTransition({ taskId: id, from, to }))
+          }
+          const node = to === "pending" ? null : patch.node === undefined ? current.node : patch.node
+          const startedAt =
+            current.startedAt ?? patch.startedAt ?? (to === "running" || viaRunning ? now : null)
+          const finishedAt = isFinal(to) ? (patch.finishedAt ?? now) : null
+          const exitCode = patch.exitCode === undefined ? current.exitCode : patch.exitCode
+          const error = patch.error === undefined ? current.error : patch.error
+          yield* sql`UPDATE tasks SET status = ${to}, node = ${node}, started_at = ${startedAt},
+                       finished_at = ${finishedAt}, exit_code = ${exitCode}, error = ${error}
+                     WHERE task_id = ${id}`
+          const task = new Task({ ...current, status: to, node, startedAt, finishedAt, exitCode, error })
+          return { task, changed: true }
+        })
+      )
+      .pipe(
+        Effect.catchTag("SqlError", Effect.die),
+        Effect.tap(({ task, changed }) => (changed ? events.publish([change(task)]) : Effect.void)),
+        Effect.map(({ task }) => task),
+        Effect.withSpan("Store.transition", { attributes: { taskId: id, to } })
+      )
+
+  return Store.of({
+    upsertNode,
+    heartbeat,
+    getNode,
+    listNodes,
+    markNodeOffline,
+    submit,
+    getTask: (id) => Effect.orDie(selectTask(id)),
+    getTasks,
+    listTasks,
+    tasksWithStatus,
+    transition
+  })
+})
+
+const change = (task: Task): TaskChange => ({ taskId: task.taskId, status: task.status, node: task.node })
+
+/**
+ * The store on the `SqlClient` in context (SQLite or PostgreSQL).
+ * @category layers
+ */
+export const layer: Layer.Layer<Store, never, SqlClient.SqlClient | TaskEvents> = Layer.effect(Store, make)
+
+/**
+ * The store on a SQLite file.
+ * @category layers
+ */
+export const sqlite = (file: string): Layer.Layer<Store, never, TaskEvents> =>
+  layer.pipe(Layer.provide(SqliteDatabase.layer(file)))

@@ -1,0 +1,128 @@
+/**
+ * Submission: a `TaskSpec` checked against the cluster and the host's policy, turned into one
+ * pending task per target under one batch id. Targets are validated one by one; the answer says
+ * which failed and why, and a submission where every target fails is refused as a whole.
+ *
+ * @since 0.1.0
+ */
+import {
+  BadRequest,
+  type ContainerChoice,
+  FailedTarget,
+  formatTarget,
+  parseEnvName,
+  SubmitResponse,
+  type Target,
+  type TaskSpec
+} from "@hakuriver/sdk"
+import { Clock, Context, Effect, Either, Layer } from "effect"
+import { HostConfig, isoOf, logPaths } from "./HostConfig.js"
+import { capacityOf } from "./Placer.js"
+import { type Request, rejectionMessage, validate } from "./Scheduler.js"
+import { Store, type TaskDraft } from "./Store.js"
+
+/**
+ * The submission service.
+ * @category services
+ */
+export class Submission extends Context.Tag("@hakuriver/host/Submission")<
+  Submission,
+  { readonly submit: (spec: TaskSpec) => Effect.Effect<SubmitResponse, BadRequest> }
+>() {}
+
+const make = Effect.gen(function* () {
+  const store = yield* Store
+  const config = yield* HostConfig
+
+  /** Container, privilege and mounts after defaults and the security policy. */
+  const common = (spec: TaskSpec): Either.Either<Omit<TaskDraft, "gpus" | "numaNode" | "target">, string> => {
+    let container: ContainerChoice
+    if (spec.container !== undefined) container = spec.container
+    else {
+      const parsed = parseEnvName(config.docker.default_container_name)
+      if (Either.isLeft(parsed))
+        return Either.left(`the host's default container is invalid: ${parsed.left.message}`)
+      container = parsed.right
+    }
+    const privileged = spec.privileged ?? config.docker.tasks_privileged
+    if (privileged && !config.security.allow_privileged) {
+      return Either.left(
+        "privileged tasks are not allowed on this host ([security] allow_privileged = false)"
+      )
+    }
+    const mounts = spec.mounts ?? config.docker.additional_mounts
+    const prefixes = config.security.allowed_mount_prefixes
+    if (prefixes.length > 0) {
+      const outside = mounts.filter((m) => {
+        const host = m.split(":")[0] ?? ""
+        return !prefixes.some((p) => host === p || host.startsWith(p.endsWith("/") ? p : `${p}/`))
+      })
+      if (outside.length > 0) {
+        return Either.left(
+          `mount ${outside.join(", ")} is outside the allowed prefixes (${prefixes.join(", ")})`
+        )
+      }
+    }
+    return Either.right({
+      command: spec.command,
+      env: spec.env,
+      cores: spec.cores,
+      memoryBytes: spec.memoryBytes ?? null,
+      container,
+      privileged,
+      mounts
+    })
+  }
+
+  const submit = Effect.fn("Submission.submit")(function* (spec: TaskSpec) {
+    const base = common(spec)
+    if (Either.isLeft(base)) return yield* Effect.fail(new BadRequest({ message: base.left }))
+    const nodes = (yield* store.listNodes).map(capacityOf)
+    const requestFor = (t: Target | null): Request => ({
+      node: t?.node ?? null,
+      numa: t?.numa ?? null,
+      gpus: t?.gpus ?? [],
+      cores: base.right.cores,
+      memoryBytes: base.right.memoryBytes,
+      container: base.right.container
+    })
+    const targets: ReadonlyArray<Target | null> = spec.targets.length === 0 ? [null] : spec.targets
+    const drafts: Array<TaskDraft> = []
+    const failed: Array<FailedTarget> = []
+    for (const t of targets) {
+      const checked = validate(requestFor(t), nodes)
+      if (Either.isLeft(checked)) {
+        failed.push(
+          new FailedTarget({
+            target: t === null ? "(any node)" : formatTarget(t),
+            reason: rejectionMessage(checked.left)
+          })
+        )
+        continue
+      }
+      drafts.push({
+        ...base.right,
+        gpus: t?.gpus ?? [],
+        numaNode: t?.numa ?? null,
+        target: t === null ? null : formatTarget(t)
+      })
+    }
+    if (drafts.length === 0) {
+      return yield* Effect.fail(
+        new BadRequest({
+          message: failed
+            .map((f) => (f.target === "(any node)" ? f.reason : `${f.target}: ${f.reason}`))
+            .join("; ")
+        })
+      )
+    }
+    const ms = yield* Clock.currentTimeMillis
+    const { batchId, tasks } = yield* store.submit(drafts, (id) => logPaths(config, id), isoOf(ms), ms)
+    return new SubmitResponse({ batchId, taskIds: tasks.map((t) => t.taskId), failedTargets: failed })
+  })
+
+  return Submission.of({ submit })
+})
+
+/** @category layers */
+export const layer: Layer.Layer<Submission, never, Store | HostConfig> = Layer.effect(Submission, make)

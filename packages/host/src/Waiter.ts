@@ -1,0 +1,60 @@
+/**
+ * The long-poll behind `POST /tasks/wait`: answers as soon as a task's status differs from what
+ * the caller knows, when all are final, or at the timeout. It sleeps on the stream of status
+ * changes; nothing polls.
+ *
+ * @since 0.1.0
+ */
+import { isFinal, NotFound, type Task, type WaitRequest } from "@hakuriver/sdk"
+import { Context, Duration, Effect, Layer, Option, Queue } from "effect"
+import { Store } from "./Store.js"
+import { TaskEvents } from "./TaskEvents.js"
+
+/**
+ * The waiter's interface.
+ * @category services
+ */
+export class Waiter extends Context.Tag("@hakuriver/host/Waiter")<
+  Waiter,
+  { readonly wait: (request: WaitRequest) => Effect.Effect<ReadonlyArray<Task>, NotFound> }
+>() {}
+
+const make = Effect.gen(function* () {
+  const store = yield* Store
+  const events = yield* TaskEvents
+
+  const wait = Effect.fn("Waiter.wait")(function* (request: WaitRequest) {
+    const ids = [...new Set(request.taskIds)]
+    const wanted = new Set<string>(ids)
+    const sub = yield* events.subscribe
+    const read = Effect.gen(function* () {
+      const tasks = yield* store.getTasks(ids)
+      if (tasks.length !== ids.length) {
+        const found = new Set<string>(tasks.map((t) => t.taskId))
+        const missing = ids.filter((id) => !found.has(id))
+        return yield* Effect.fail(new NotFound({ message: `task ${missing.join(", ")} not found` }))
+      }
+      const byId = new Map<string, Task>(tasks.map((t) => [t.taskId, t]))
+      return ids.flatMap((id) => Option.toArray(Option.fromNullable(byId.get(id))))
+    })
+    const ready = (tasks: ReadonlyArray<Task>) =>
+      tasks.some((t) => request.known[t.taskId] !== t.status) || tasks.every((t) => isFinal(t.status))
+    const first = yield* read
+    if (ready(first)) return first
+    const untilChange: Effect.Effect<ReadonlyArray<Task>, NotFound> = Effect.gen(function* () {
+      for (;;) {
+        const change = yield* Queue.take(sub)
+        if (!wanted.has(change.taskId)) continue
+        const tasks = yield* read
+        if (ready(tasks)) return tasks
+      }
+    })
+    const answer = yield* Effect.timeout(untilChange, Duration.millis(request.timeoutMs)).pipe(Effect.option)
+    return Option.isSome(answer) ? answer.value : yield* read
+  }, Effect.scoped)
+
+  return Waiter.of({ wait })
+})
+
+/** @category layers */
+export const layer: Layer.Layer<Waiter, never, Store | TaskEvents> = Layer.effect(Waiter, make)

@@ -1,0 +1,110 @@
+/**
+ * The `cluster` group of HostApi: nodes, health and ping.
+ *
+ * @since 0.1.0
+ */
+import { HttpApiBuilder } from "@effect/platform"
+import {
+  activeStatuses,
+  Allocation,
+  ClusterHealth,
+  HealthReport,
+  HostApi,
+  NodeHealth,
+  NodeView,
+  NotFound,
+  Ping
+} from "@hakuriver/sdk"
+import { Effect } from "effect"
+import { emptyAllocation, allocationsOf, type NodeAllocation } from "../Scheduler.js"
+import { type NodeRecord, Store } from "../Store.js"
+import { version } from "../version.js"
+
+const allocationView = (a: NodeAllocation) =>
+  new Allocation({
+    cores: a.cores,
+    memoryBytes: a.memoryBytes,
+    gpus: [...a.gpus].sort((x, y) => x - y),
+    tasks: a.tasks
+  })
+
+const nodeView = (n: NodeRecord, a: NodeAllocation) =>
+  new NodeView({
+    name: n.info.name,
+    status: n.status,
+    url: n.info.url,
+    cores: n.info.cores,
+    memoryBytes: n.info.memoryBytes,
+    numa: n.info.numa,
+    gpus: n.info.gpus,
+    executors: n.info.executors,
+    allocated: allocationView(a),
+    lastHeartbeatAt: n.lastHeartbeatAt
+  })
+
+const nodeHealth = (n: NodeRecord, a: NodeAllocation) =>
+  new NodeHealth({
+    name: n.info.name,
+    status: n.status,
+    cores: n.info.cores,
+    memoryBytes: n.info.memoryBytes,
+    usage: n.usage,
+    allocated: allocationView(a),
+    lastHeartbeatAt: n.lastHeartbeatAt
+  })
+
+const average = (xs: ReadonlyArray<number>) =>
+  xs.length === 0 ? null : xs.reduce((s, x) => s + x, 0) / xs.length
+
+/** @category layers */
+export const ClusterHttpLive = HttpApiBuilder.group(HostApi, "cluster", (handlers) =>
+  Effect.gen(function* () {
+    const store = yield* Store
+    const snapshot = Effect.all({
+      nodes: store.listNodes,
+      active: store.tasksWithStatus(activeStatuses),
+      pending: store.tasksWithStatus(["pending"])
+    })
+    return handlers
+      .handle("nodes", () =>
+        Effect.map(snapshot, ({ nodes, active }) => {
+          const alloc = allocationsOf(active)
+          return nodes.map((n) => nodeView(n, alloc.get(n.info.name) ?? emptyAllocation))
+        })
+      )
+      .handle("health", ({ urlParams }) =>
+        Effect.gen(function* () {
+          const { nodes, active, pending } = yield* snapshot
+          const alloc = allocationsOf(active)
+          const allocOf = (n: NodeRecord) => alloc.get(n.info.name) ?? emptyAllocation
+          const shown =
+            urlParams.node === undefined ? nodes : nodes.filter((n) => n.info.name === urlParams.node)
+          if (urlParams.node !== undefined && shown.length === 0) {
+            return yield* Effect.fail(new NotFound({ message: `node ${urlParams.node} not found` }))
+          }
+          const online = shown.filter((n) => n.status === "online")
+          const usages = online.flatMap((n) => (n.usage === null ? [] : [n.usage]))
+          const onNodes = (name: string | undefined) => (t: { readonly node: string | null }) =>
+            name === undefined || t.node === name
+          return new HealthReport({
+            aggregate: new ClusterHealth({
+              nodesOnline: online.length,
+              nodesTotal: shown.length,
+              cores: online.reduce((s, n) => s + n.info.cores, 0),
+              coresAllocated: online.reduce((s, n) => s + allocOf(n).cores, 0),
+              memoryBytes: online.reduce((s, n) => s + n.info.memoryBytes, 0),
+              memoryAllocatedBytes: online.reduce((s, n) => s + allocOf(n).memoryBytes, 0),
+              avgCpuPercent: average(usages.map((u) => u.cpuPercent)),
+              avgMemoryPercent: average(usages.map((u) => u.memoryPercent)),
+              gpus: online.reduce((s, n) => s + n.info.gpus.length, 0),
+              tasksRunning: active.filter((t) => t.status === "running").filter(onNodes(urlParams.node))
+                .length,
+              tasksPending: urlParams.node === undefined ? pending.length : 0
+            }),
+            nodes: shown.map((n) => nodeHealth(n, allocOf(n)))
+          })
+        })
+      )
+      .handle("ping", () => Effect.succeed(new Ping({ service: "hakuriver-host", version })))
+  })
+)

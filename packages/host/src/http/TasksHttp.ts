@@ -1,0 +1,68 @@
+/**
+ * The `tasks` group of HostApi: submit, list, get, wait, kill/pause/resume and logs.
+ *
+ * @since 0.1.0
+ */
+import { HttpApiBuilder } from "@effect/platform"
+import { BadRequest, HostApi, NotFound, TaskStatus } from "@hakuriver/sdk"
+import { Effect, Option, Schema } from "effect"
+import { Dispatcher } from "../Dispatcher.js"
+import { Logs } from "../Logs.js"
+import { Store } from "../Store.js"
+import { Submission } from "../Submission.js"
+import { Waiter } from "../Waiter.js"
+
+const isStatus = Schema.is(TaskStatus)
+
+/** Parses `running,pending` into statuses. */
+const parseStatuses = (input: string) => {
+  const items = input
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+  const bad = items.filter((s) => !isStatus(s))
+  return bad.length > 0
+    ? Effect.fail(
+        new BadRequest({
+          message: `unknown status ${bad.join(", ")}; expected one of ${TaskStatus.literals.join(", ")}`
+        })
+      )
+    : Effect.succeed(items.filter(isStatus))
+}
+
+/** @category layers */
+export const TasksHttpLive = HttpApiBuilder.group(HostApi, "tasks", (handlers) =>
+  Effect.gen(function* () {
+    const store = yield* Store
+    const submission = yield* Submission
+    const dispatcher = yield* Dispatcher
+    const waiter = yield* Waiter
+    const logs = yield* Logs
+    return handlers
+      .handle("submit", ({ payload }) => submission.submit(payload))
+      .handle("list", ({ urlParams }) =>
+        Effect.gen(function* () {
+          const statuses = urlParams.status === undefined ? undefined : yield* parseStatuses(urlParams.status)
+          return yield* store.listTasks({
+            ...(statuses === undefined ? {} : { statuses }),
+            ...(urlParams.node === undefined ? {} : { node: urlParams.node }),
+            ...(urlParams.batch === undefined ? {} : { batch: urlParams.batch }),
+            ...(urlParams.limit === undefined ? {} : { limit: urlParams.limit }),
+            ...(urlParams.offset === undefined ? {} : { offset: urlParams.offset })
+          })
+        })
+      )
+      .handle("wait", ({ payload }) => waiter.wait(payload))
+      .handle("get", ({ path }) =>
+        Effect.flatMap(store.getTask(path.id), (task) =>
+          Option.isNone(task)
+            ? Effect.fail(new NotFound({ message: `task ${path.id} not found` }))
+            : Effect.succeed(task.value)
+        )
+      )
+      .handle("kill", ({ path }) => dispatcher.kill(path.id))
+      .handle("pause", ({ path }) => dispatcher.pause(path.id))
+      .handle("resume", ({ path }) => dispatcher.resume(path.id))
+      .handle("logs", ({ path, urlParams }) => logs.read(path.id, urlParams))
+  })
+)
