@@ -58,6 +58,58 @@ else
   log "Docker engine started"
 fi
 
+# cgroup v1 hosts: containerd reports a container's OOM kill (docker's State.OOMKilled) only when
+# every hierarchy listed in /proc/PID/cgroup is mounted where it can see it. A container that boots
+# systemd with the host's cgroups creates the hierarchies the host lacks (perf_event, hugetlb,
+# net_cls,net_prio) inside its own mount namespace, which silently breaks OOM detection for every
+# later container. Mounting all enabled controllers on the host first prevents that.
+mount_cgroup_v1_hierarchies() {
+  [ -f /sys/fs/cgroup/cgroup.controllers ] && return 0 # cgroup v2: one hierarchy, nothing to do
+  [ -d /sys/fs/cgroup/memory ] || return 0
+  [ "$(id -u)" = 0 ] || return 0
+  local mounted missing=() groups=() name _rest
+  mounted=$(awk '$0 ~ / - cgroup / { n = split($NF, o, ","); for (i = 1; i <= n; i++) print o[i] }' /proc/self/mountinfo)
+  while read -r name _rest; do
+    case "$name" in "#"* | "") continue ;; esac
+    [ "$(echo "$_rest" | awk '{ print $3 }')" = 1 ] || continue
+    grep -qx "$name" <<<"$mounted" || missing+=("$name")
+  done </proc/cgroups
+  [ "${#missing[@]}" -gt 0 ] || return 0
+  local has_cls=0 has_prio=0 m
+  for m in "${missing[@]}"; do
+    case "$m" in
+      net_cls) has_cls=1 ;;
+      net_prio) has_prio=1 ;;
+      *) groups+=("$m") ;;
+    esac
+  done
+  if [ "$has_cls" = 1 ] && [ "$has_prio" = 1 ]; then groups+=("net_cls,net_prio")
+  else
+    [ "$has_cls" = 1 ] && groups+=("net_cls")
+    [ "$has_prio" = 1 ] && groups+=("net_prio")
+  fi
+  local remounted=0 g
+  for g in "${groups[@]}"; do
+    if [ ! -d "/sys/fs/cgroup/$g" ]; then
+      if [ "$remounted" = 0 ]; then
+        mount -o remount,rw /sys/fs/cgroup 2>/dev/null || { log "cannot create cgroup mount points; OOM detection may be unreliable"; return 0; }
+        remounted=1
+      fi
+      mkdir -p "/sys/fs/cgroup/$g"
+    fi
+    if mount -t cgroup -o "$g" cgroup "/sys/fs/cgroup/$g" 2>/dev/null; then
+      log "mounted cgroup hierarchy $g (for OOM detection)"
+    else
+      log "could not mount cgroup hierarchy $g; OOM detection may be unreliable"
+    fi
+  done
+  if [ "$remounted" = 1 ]; then # back to a read-only file system on a read-write mount, as booted
+    mount -o remount,ro /sys/fs/cgroup 2>/dev/null && mount -o remount,bind,rw /sys/fs/cgroup 2>/dev/null
+  fi
+  return 0
+}
+mount_cgroup_v1_hierarchies
+
 image_present() { docker image inspect "$1" >/dev/null 2>&1; }
 
 if image_present hakuriver-test/busybox:latest; then

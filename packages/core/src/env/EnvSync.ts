@@ -1,0 +1,318 @@
+/**
+ * EnvSync: makes the local image `hakuriver/ENV:base` match the newest tarball `ENV-TS.tar` of the
+ * shared tarball folder before a task runs in ENV.
+ *
+ * How "up to date" is decided: after loading `ENV-TS.tar` the image is also tagged
+ * `hakuriver/ENV:tarball-TS` (see {@link versionTag}). The image is current when that tag exists
+ * and names the same image as `hakuriver/ENV:base`. Image creation times are not compared: an
+ * image committed at T and saved into a tarball stamped T' ≥ T would always look older.
+ *
+ * Concurrent callers for one env share a single load (one in-flight Deferred per env). After a
+ * load, the other images of that env (from replaced tarballs) are untagged and so removed, unless
+ * a container still uses them; they go at a later sync.
+ *
+ * @since 0.1.0
+ */
+import * as fs from "node:fs/promises"
+import { Context, Deferred, Effect, Layer, Option, Ref, Schema } from "effect"
+import type { TarballInfo } from "../api/models.js"
+import { type EnvName, imageTag } from "../domain/index.js"
+import * as DockerEngine from "../executor/docker/DockerEngine.js"
+import * as Store from "./TarballStore.js"
+
+/**
+ * Why an env could not be made ready.
+ * @category errors
+ */
+export class EnvSyncError extends Schema.TaggedError<EnvSyncError>()("EnvSyncError", {
+  env: Schema.String,
+  reason: Schema.Literal("NoImage", "LoadFailed", "Unavailable"),
+  detail: Schema.String
+}) {
+  override get message(): string {
+    return `environment ${this.env}: ${this.detail}`
+  }
+}
+
+/**
+ * The image a task of `env` runs in, after a sync.
+ * @category models
+ */
+export interface SyncedImage {
+  readonly env: EnvName
+  /** `hakuriver/ENV:base`. */
+  readonly image: string
+  readonly imageId: string
+  /** The timestamp of the tarball the image came from, when there is one. */
+  readonly tarball: Option.Option<number>
+  /** Whether this sync ran `docker load`. */
+  readonly loaded: boolean
+}
+
+/**
+ * The sync service.
+ * @category models
+ */
+export interface EnvSync {
+  /** Makes `hakuriver/ENV:base` current, loading the newest tarball when needed. */
+  readonly ensure: (env: EnvName) => Effect.Effect<SyncedImage, EnvSyncError>
+}
+
+/**
+ * The sync service tag.
+ * @category tags
+ */
+export const EnvSync = Context.GenericTag<EnvSync>("@hakuriver/sdk/EnvSync")
+
+/**
+ * The tag that records which tarball an env image came from: `hakuriver/ENV:tarball-TS`. The host
+ * may set it on the image it saved, so a runner on the same engine does not load it again.
+ * @category constructors
+ */
+export const versionTag = (env: EnvName, timestamp: number): string => `hakuriver/${env}:tarball-${timestamp}`
+
+/**
+ * Options of {@link make}.
+ * @category models
+ */
+export interface EnvSyncOptions {
+  readonly store: Store.TarballStore
+  readonly engine: DockerEngine.DockerEngine
+  /** How often a tarball that vanished while being opened (replaced) is looked up again; default 5. */
+  readonly attempts?: number | undefined
+}
+
+type Pending = Deferred.Deferred<SyncedImage, EnvSyncError>
+
+const repoOf = (env: EnvName) => `hakuriver/${env}`
+
+/** The image id of a reference, or none when the engine has no such image. */
+const imageId = (engine: DockerEngine.DockerEngine, ref: string) =>
+  engine
+    .call(`inspect image ${ref}`, (d) => d.getImage(ref).inspect())
+    .pipe(
+      Effect.map((info) => Option.some(info.Id)),
+      Effect.catchIf(
+        (f) => DockerEngine.hasStatus(f, 404),
+        () => Effect.succeed(Option.none<string>())
+      )
+    )
+
+interface LoadMessage {
+  readonly stream?: unknown
+  readonly error?: unknown
+  readonly errorDetail?: { readonly message?: unknown }
+}
+
+/** Reads `docker load`'s JSON-lines answer: the loaded reference, or the engine's error. */
+const readLoadAnswer = (answer: NodeJS.ReadableStream): Promise<{ ref?: string; error?: string }> =>
+  new Promise((resolve, reject) => {
+    let text = ""
+    answer.on("data", (chunk: Buffer | string) => {
+      text += chunk.toString()
+    })
+    answer.on("error", reject)
+    answer.on("end", () => {
+      const result: { ref?: string; error?: string } = {}
+      for (const line of text.split("\n")) {
+        if (line.trim() === "") continue
+        let message: LoadMessage
+        try {
+          message = JSON.parse(line) as LoadMessage
+        } catch {
+          continue
+        }
+        if (typeof message.error === "string") result.error = message.error
+        const stream = typeof message.stream === "string" ? message.stream : ""
+        const loaded = /Loaded image(?: ID)?: (\S+)/.exec(stream)
+        if (loaded?.[1] !== undefined) result.ref = loaded[1]
+      }
+      resolve(result)
+    })
+  })
+
+/**
+ * Makes the sync service.
+ * @category constructors
+ */
+export const make = (options: EnvSyncOptions): Effect.Effect<EnvSync> =>
+  Effect.gen(function* () {
+    const { store, engine } = options
+    const attempts = options.attempts ?? 5
+    const inFlight = yield* Ref.make(new Map<EnvName, Pending>())
+
+    const fail = (env: EnvName, reason: EnvSyncError["reason"], detail: string) =>
+      new EnvSyncError({ env, reason, detail })
+    const fromDocker = (env: EnvName) => (f: DockerEngine.DockerFailure) =>
+      fail(env, f.unavailable ? "Unavailable" : "LoadFailed", f.message)
+
+    /** Loads one tarball; `None` when the file vanished before it could be opened. */
+    const load = (env: EnvName, tarball: TarballInfo) =>
+      Effect.gen(function* () {
+        const file = store.pathOf(tarball)
+        const handle = yield* Effect.tryPromise({
+          try: () => fs.open(file, "r"),
+          catch: (cause) => cause
+        }).pipe(
+          Effect.map(Option.some),
+          Effect.catchAll((cause) =>
+            typeof cause === "object" && cause !== null && "code" in cause && cause.code === "ENOENT"
+              ? Effect.succeed(Option.none())
+              : Effect.fail(fail(env, "LoadFailed", `cannot open ${file}: ${String(cause)}`))
+          )
+        )
+        if (Option.isNone(handle)) return Option.none<string>()
+        // The open handle keeps the file readable even if a newer tarball replaces it now.
+        const answer = yield* engine
+          .call(`docker load ${file}`, async (d) =>
+            readLoadAnswer(await d.loadImage(handle.value.createReadStream({ autoClose: false })))
+          )
+          .pipe(
+            Effect.mapError(fromDocker(env)),
+            Effect.ensuring(Effect.promise(() => handle.value.close().catch(() => undefined)))
+          )
+        if (answer.error !== undefined || answer.ref === undefined) {
+          return yield* fail(
+            env,
+            "LoadFailed",
+            `docker load ${file} failed: ${answer.error ?? "the engine named no loaded image"}`
+          )
+        }
+        return Option.some(answer.ref)
+      })
+
+    const tag = (env: EnvName, ref: string, tagName: string) =>
+      engine
+        .call(`tag ${ref} ${repoOf(env)}:${tagName}`, (d) =>
+          d.getImage(ref).tag({ repo: repoOf(env), tag: tagName })
+        )
+        .pipe(Effect.mapError(fromDocker(env)))
+
+    /** Untags the env's other images and stale version tags; images still in use stay. */
+    const prune = (env: EnvName, keepId: string, keepTag: string) =>
+      engine
+        .call(`list images ${repoOf(env)}`, (d) => d.listImages({ filters: { reference: [repoOf(env)] } }))
+        .pipe(
+          Effect.flatMap((images) =>
+            Effect.forEach(
+              images.flatMap((image) =>
+                (image.RepoTags ?? []).filter(
+                  (t) =>
+                    t.startsWith(`${repoOf(env)}:`) &&
+                    (image.Id !== keepId || (t !== keepTag && t !== imageTag(env)))
+                )
+              ),
+              (ref) =>
+                engine.call(`remove image ${ref}`, (d) => d.getImage(ref).remove()).pipe(Effect.ignore),
+              { discard: true }
+            )
+          ),
+          Effect.ignore
+        )
+
+    const syncOnce = (env: EnvName, attempt: number): Effect.Effect<SyncedImage, EnvSyncError> =>
+      Effect.gen(function* () {
+        const newest = yield* store
+          .newest(env)
+          .pipe(
+            Effect.mapError((e) => fail(env, "LoadFailed", `cannot read the tarball folder: ${e.message}`))
+          )
+        const base = yield* imageId(engine, imageTag(env)).pipe(Effect.mapError(fromDocker(env)))
+        if (Option.isNone(newest)) {
+          if (Option.isSome(base)) {
+            return { env, image: imageTag(env), imageId: base.value, tarball: Option.none(), loaded: false }
+          }
+          return yield* fail(
+            env,
+            "NoImage",
+            `no image ${imageTag(env)} on this node and no tarball ${env}-*.tar in ${store.dir}`
+          )
+        }
+        const tarball = newest.value
+        const version = versionTag(env, tarball.timestamp)
+        const current = yield* imageId(engine, version).pipe(Effect.mapError(fromDocker(env)))
+        if (Option.isSome(base) && Option.isSome(current) && base.value === current.value) {
+          return {
+            env,
+            image: imageTag(env),
+            imageId: base.value,
+            tarball: Option.some(tarball.timestamp),
+            loaded: false
+          }
+        }
+        yield* Effect.logInfo(`loading ${tarball.file} into ${imageTag(env)}`)
+        const loaded = yield* load(env, tarball)
+        if (Option.isNone(loaded)) {
+          if (attempt + 1 >= attempts) {
+            return yield* fail(env, "LoadFailed", `the tarballs of ${env} kept changing while being loaded`)
+          }
+          return yield* syncOnce(env, attempt + 1)
+        }
+        yield* tag(env, loaded.value, "base")
+        yield* tag(env, loaded.value, `tarball-${tarball.timestamp}`)
+        const id = yield* imageId(engine, imageTag(env)).pipe(
+          Effect.mapError(fromDocker(env)),
+          Effect.flatMap(
+            Option.match({
+              onNone: () =>
+                Effect.fail(fail(env, "LoadFailed", `${imageTag(env)} is missing after docker load`)),
+              onSome: Effect.succeed
+            })
+          )
+        )
+        yield* prune(env, id, version)
+        return {
+          env,
+          image: imageTag(env),
+          imageId: id,
+          tarball: Option.some(tarball.timestamp),
+          loaded: true
+        }
+      })
+
+    const ensure = (env: EnvName) =>
+      Effect.gen(function* () {
+        const fresh: Pending = yield* Deferred.make<SyncedImage, EnvSyncError>()
+        const [deferred, mine] = yield* Ref.modify(
+          inFlight,
+          (map): readonly [readonly [Pending, boolean], Map<EnvName, Pending>] => {
+            const running = map.get(env)
+            if (running !== undefined) return [[running, false], map]
+            return [[fresh, true], new Map(map).set(env, fresh)]
+          }
+        )
+        if (mine) {
+          // A daemon, so a waiter that is interrupted does not cancel the load the others share.
+          yield* syncOnce(env, 0).pipe(
+            Effect.exit,
+            Effect.flatMap((exit) => Deferred.done(fresh, exit)),
+            Effect.ensuring(
+              Ref.update(inFlight, (map) => {
+                const next = new Map(map)
+                next.delete(env)
+                return next
+              })
+            ),
+            Effect.forkDaemon
+          )
+        }
+        return yield* Deferred.await(deferred)
+      }).pipe(Effect.withSpan("EnvSync.ensure", { attributes: { env } }))
+
+    return { ensure }
+  })
+
+/**
+ * The sync service over the store in context and an engine.
+ * @category layers
+ */
+export const layer = (
+  engine: DockerEngine.DockerEngineOptions = {}
+): Layer.Layer<EnvSync, DockerEngine.DockerFailure, Store.TarballStore> =>
+  Layer.effect(
+    EnvSync,
+    Effect.gen(function* () {
+      const store = yield* Store.TarballStore
+      return yield* make({ store, engine: yield* DockerEngine.make(engine) })
+    })
+  )

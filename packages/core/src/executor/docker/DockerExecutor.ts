@@ -1,0 +1,253 @@
+/**
+ * The Docker executor: runs a task in a fresh container from `hakuriver/ENV:base` through
+ * dockerode, after {@link EnvSync} has made that image match the newest tarball of ENV.
+ *
+ * The container carries the labels `hakuriver.task_id` and `hakuriver.managed=true` (and
+ * `hakuriver.node` when a node name is given), NanoCpus from the cores, Memory and MemorySwap in
+ * exact bytes, DeviceRequests for GPU ids, CpusetCpus/CpusetMems for a NUMA target, the shared dir
+ * at `/shared` (the working dir) and the local temp dir at `/local_temp`. Its stdout and stderr are
+ * demultiplexed into the task's log files. Kill, pause and resume are `docker kill`, `pause` and
+ * `unpause`. Closing the run's scope removes the container (after `wait` has read its result);
+ * a restarted runner finds survivors by label and re-attaches with `recover`.
+ *
+ * @since 0.1.0
+ */
+import * as os from "node:os"
+import { Effect, Fiber, Option, type Scope } from "effect"
+import type { HakuRiverConfig } from "../../config/index.js"
+import type { EnvName, TaskId } from "../../domain/index.js"
+import * as EnvSync from "../../env/EnvSync.js"
+import * as TarballStore from "../../env/TarballStore.js"
+import {
+  type ExecRequest,
+  type Execution,
+  type Executor,
+  ExecutorError,
+  type ExitResult,
+  type TaskHandle
+} from "../Executor.js"
+import * as ContainerLogs from "./containerLogs.js"
+import { type ContainerSettings, containerSpec, labels } from "./containerSpec.js"
+import * as DockerEngine from "./DockerEngine.js"
+
+/**
+ * Options of the Docker executor: where the engine and the tarballs are, and the node's Docker
+ * settings.
+ * @category models
+ */
+export interface DockerExecutorOptions extends DockerEngine.DockerEngineOptions {
+  /** The tarball folder, `shared_dir/container_dir`. */
+  readonly tarballDir: string
+  /** `[docker] network`; default `host`. */
+  readonly network?: string | undefined
+  /** `[docker] additional_mounts`. */
+  readonly additionalMounts?: ReadonlyArray<string> | undefined
+  /** The runner's node name: labels its containers, and `survivors` lists only those. */
+  readonly node?: string | undefined
+  /** A sync service to share (e.g. with other executors); one is made over `tarballDir` if absent. */
+  readonly envSync?: EnvSync.EnvSync | undefined
+}
+
+/**
+ * The options from a configuration (paths already expanded, as `loadConfig` returns them).
+ * @category constructors
+ */
+export const optionsFromConfig = (config: HakuRiverConfig, node?: string): DockerExecutorOptions => ({
+  tarballDir: TarballStore.dirOf(config),
+  network: config.docker.network,
+  additionalMounts: config.docker.additional_mounts,
+  ...(node === undefined ? {} : { node })
+})
+
+const fail = (reason: ExecutorError["reason"], detail: string) =>
+  new ExecutorError({ executor: "docker", reason, detail })
+
+const fromDocker = (what: string) => (f: DockerEngine.DockerFailure) =>
+  fail(
+    f.unavailable ? "Unavailable" : DockerEngine.hasStatus(f, 404) ? "NotFound" : "Failed",
+    `${what}: ${f.detail}`
+  )
+
+const signalNames = new Map<number, string>(
+  Object.entries(os.constants.signals).map(([name, n]) => [n, name] as const)
+)
+
+/** An exit code above 128 names the signal that ended the process (137 = SIGKILL). */
+const signalOf = (exitCode: number): string | undefined =>
+  exitCode > 128 ? signalNames.get(exitCode - 128) : undefined
+
+/**
+ * Makes the Docker executor. Nothing is sent to the engine until it is used; a malformed
+ * `DOCKER_HOST` fails here.
+ * @category constructors
+ */
+export const make = (options: DockerExecutorOptions): Effect.Effect<Executor, ExecutorError> =>
+  Effect.gen(function* () {
+    const engine = yield* DockerEngine.make(options).pipe(Effect.mapError(fromDocker("connect")))
+    const envSync =
+      options.envSync ?? (yield* EnvSync.make({ store: TarballStore.make(options.tarballDir), engine }))
+    const settings: ContainerSettings = {
+      network: options.network ?? "host",
+      additionalMounts: options.additionalMounts ?? [],
+      node: options.node
+    }
+
+    const container = (id: string) => engine.docker.getContainer(id)
+
+    const removeContainer = (id: string) =>
+      engine
+        .call(`remove container ${id}`, () => container(id).remove({ force: true, v: true }))
+        .pipe(
+          Effect.catchAll((f) =>
+            DockerEngine.hasStatus(f, 404, 409) ? Effect.void : Effect.logWarning(f.message)
+          ),
+          Effect.withSpan("DockerExecutor.remove", { attributes: { container: id } })
+        )
+
+    /** Wires an Execution to a container whose logs go to `logs`. */
+    const attach = (
+      handle: TaskHandle,
+      logs: ExecRequest["logs"],
+      cutoff: ContainerLogs.LogCutoff | undefined
+    ): Effect.Effect<Execution, never, Scope.Scope> =>
+      Effect.gen(function* () {
+        const id = handle.ref
+        const logFiber = yield* ContainerLogs.follow(engine, id, logs, cutoff).pipe(Effect.forkScoped)
+        const wait: Effect.Effect<ExitResult, ExecutorError> = yield* Effect.cached(
+          Effect.gen(function* () {
+            yield* engine
+              .call(`wait for ${id}`, () => container(id).wait())
+              .pipe(Effect.mapError(fromDocker(`task ${handle.taskId}`)))
+            const logExit = yield* Fiber.await(logFiber)
+            const info = yield* engine
+              .call(`inspect ${id}`, () => container(id).inspect())
+              .pipe(Effect.mapError(fromDocker(`task ${handle.taskId}`)))
+            const exitCode = info.State.ExitCode
+            const oomKilled = info.State.OOMKilled === true
+            const signal = oomKilled ? undefined : signalOf(exitCode)
+            const logError =
+              logExit._tag === "Failure" ? "the task's output could not be written to its log files" : ""
+            const error = [info.State.Error, logError].filter((s) => s !== "").join("; ")
+            return {
+              exitCode,
+              oomKilled,
+              ...(signal === undefined ? {} : { signal }),
+              ...(error === "" ? {} : { error })
+            } satisfies ExitResult
+          }).pipe(Effect.withSpan("DockerExecutor.wait", { attributes: { taskId: handle.taskId } }))
+        )
+        const control = (name: "kill" | "pause" | "unpause", f: () => Promise<unknown>) =>
+          engine.call(`${name} ${id}`, f).pipe(
+            Effect.asVoid,
+            Effect.catchAll((e) =>
+              // Killing a container that already stopped is done, not an error.
+              name === "kill" && DockerEngine.hasStatus(e, 409) ? Effect.void : Effect.fail(e)
+            ),
+            Effect.mapError(fromDocker(`${name} task ${handle.taskId}`)),
+            Effect.withSpan(`DockerExecutor.${name}`, { attributes: { taskId: handle.taskId } })
+          )
+        return {
+          handle,
+          wait,
+          kill: control("kill", () => container(id).kill()),
+          pause: control("pause", () => container(id).pause()),
+          resume: control("unpause", () => container(id).unpause())
+        } satisfies Execution
+      })
+
+    const syncEnv = (env: EnvName) =>
+      envSync
+        .ensure(env)
+        .pipe(
+          Effect.mapError((e) => fail(e.reason === "Unavailable" ? "Unavailable" : "StartFailed", e.message))
+        )
+
+    const run = Effect.fn("DockerExecutor.run")(function* (request: ExecRequest) {
+      const { task } = request
+      yield* Effect.annotateCurrentSpan("taskId", task.taskId)
+      if (task.container === "NULL") {
+        return yield* fail(
+          "StartFailed",
+          `task ${task.taskId} asks for no container (NULL); it is not a Docker task`
+        )
+      }
+      const env = task.container
+      yield* syncEnv(env)
+      const created = yield* Effect.acquireRelease(
+        engine
+          .call(`create container for task ${task.taskId}`, (d) =>
+            d.createContainer(containerSpec(request, env, settings))
+          )
+          .pipe(
+            Effect.mapError((f) =>
+              fail(f.unavailable ? "Unavailable" : "StartFailed", `cannot create the container: ${f.detail}`)
+            )
+          ),
+        (c) => removeContainer(c.id)
+      )
+      yield* engine
+        .call(`start ${created.id}`, () => created.start())
+        .pipe(
+          // A container that never ran is removed at once, not when the caller's scope closes.
+          Effect.tapError(() => removeContainer(created.id)),
+          Effect.mapError((f) =>
+            fail(f.unavailable ? "Unavailable" : "StartFailed", `cannot start the container: ${f.detail}`)
+          )
+        )
+      return yield* attach({ kind: "docker", taskId: task.taskId, ref: created.id }, request.logs, undefined)
+    })
+
+    const survivors = engine
+      .call("list task containers", (d) =>
+        d.listContainers({
+          all: true,
+          filters: {
+            label: [
+              `${labels.managed}=true`,
+              ...(settings.node === undefined ? [] : [`${labels.node}=${settings.node}`])
+            ]
+          }
+        })
+      )
+      .pipe(
+        Effect.map((containers) =>
+          containers.flatMap((c): Array<TaskHandle> => {
+            const taskId = c.Labels[labels.taskId]
+            return taskId === undefined ? [] : [{ kind: "docker", taskId: taskId as TaskId, ref: c.Id }]
+          })
+        ),
+        Effect.mapError(fromDocker("list task containers")),
+        Effect.withSpan("DockerExecutor.survivors")
+      )
+
+    const recover = Effect.fn("DockerExecutor.recover")(function* (
+      handle: TaskHandle,
+      logs: ExecRequest["logs"]
+    ) {
+      yield* Effect.annotateCurrentSpan("taskId", handle.taskId)
+      const found = yield* engine
+        .call(`inspect ${handle.ref}`, () => container(handle.ref).inspect())
+        .pipe(
+          Effect.map(Option.some),
+          Effect.catchIf(
+            (f) => DockerEngine.hasStatus(f, 404),
+            () => Effect.succeed(Option.none())
+          ),
+          Effect.mapError(fromDocker(`recover task ${handle.taskId}`))
+        )
+      if (Option.isNone(found) || found.value.Config.Labels?.[labels.taskId] !== handle.taskId) {
+        return Option.none<Execution>()
+      }
+      yield* Effect.addFinalizer(() => removeContainer(found.value.Id))
+      const cutoff = yield* ContainerLogs.cutoffOf(logs)
+      return Option.some(yield* attach({ ...handle, ref: found.value.Id }, logs, cutoff))
+    })
+
+    return {
+      kind: "docker",
+      available: engine.ping,
+      run,
+      survivors,
+      recover
+    } satisfies Executor
+  })

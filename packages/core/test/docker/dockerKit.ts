@@ -1,0 +1,192 @@
+/**
+ * Test helpers for tests against the real Docker engine: whether it answers (tests fail in CI
+ * when it does not, and are skipped elsewhere), unique env images made from the busybox test
+ * image, temp dirs and tasks.
+ */
+import { spawnSync } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import { describe } from "@effect/vitest"
+import Docker from "dockerode"
+import { Effect, Schema } from "effect"
+import { type EnvName, imageTag, Task } from "../../src/domain/index.js"
+import type { ExecRequest } from "../../src/executor/index.js"
+
+/** The busybox image that scripts/test-env.sh builds. */
+export const busyboxImage = "hakuriver-test/busybox:latest"
+
+export const docker = new Docker()
+
+const ci = process.env["CI"] === "true"
+
+const answers = await docker.ping().then(
+  () => true,
+  () => false
+)
+
+/**
+ * `describe` for suites that need Docker: they run when the engine answers or when CI=true (and
+ * then fail if it does not); elsewhere they are skipped when Docker is absent.
+ */
+export const describeDocker = answers || ci ? describe : describe.skip
+
+/** Whether the engine answered when the test file loaded. */
+export const dockerAnswers = answers
+
+const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url))
+
+/** Builds the busybox test image when its tag is missing (normally test-env.sh already did). */
+export const ensureBusybox = async (): Promise<void> => {
+  const present = await docker
+    .getImage(busyboxImage)
+    .inspect()
+    .then(
+      () => true,
+      () => false
+    )
+  if (present) return
+  const r = spawnSync("bash", [path.join(repoRoot, "scripts/images/busybox.sh"), busyboxImage], {
+    encoding: "utf8"
+  })
+  if (r.status !== 0) throw new Error(`cannot build ${busyboxImage}: ${r.stderr}`)
+}
+
+let counter = 0
+/** A unique id: digits only (task ids) and short enough for env names. */
+export const uniqueDigits = (): string =>
+  `${Date.now()}${Math.floor(Math.random() * 1000)
+    .toString()
+    .padStart(3, "0")}${(counter++ % 1000).toString().padStart(3, "0")}`
+
+/** A unique env name for one test. */
+export const uniqueEnv = (prefix: string): EnvName => `t-${prefix}-${uniqueDigits()}` as EnvName
+
+/**
+ * Makes a unique image (busybox plus a marker file holding `marker`) and tags it `ref`;
+ * returns its id.
+ */
+export const makeImage = async (ref: string, marker: string): Promise<string> => {
+  await ensureBusybox()
+  const c = await docker.createContainer({
+    Image: busyboxImage,
+    Cmd: ["sh", "-c", `echo ${marker} > /marker`],
+    Labels: { "hakuriver.test": "image-builder" }
+  })
+  try {
+    await c.start()
+    await c.wait()
+    const [repo = "", tag = "latest"] = ref.split(":")
+    const committed = (await c.commit({ repo, tag })) as { Id: string }
+    return committed.Id
+  } finally {
+    await c.remove({ force: true }).catch(() => undefined)
+  }
+}
+
+/** Makes a unique `hakuriver/ENV:base` image; returns its id. */
+export const makeEnvImage = (env: EnvName): Promise<string> => makeImage(imageTag(env), env)
+
+/** Removes every tag of `hakuriver/ENV` (and so the images, when unused). */
+export const removeEnvImages = async (env: EnvName): Promise<void> => {
+  const images = await docker.listImages({ filters: { reference: [`hakuriver/${env}`] } })
+  for (const image of images) {
+    for (const tag of image.RepoTags ?? []) {
+      if (tag.startsWith(`hakuriver/${env}:`))
+        await docker
+          .getImage(tag)
+          .remove({ force: true })
+          .catch(() => undefined)
+    }
+  }
+}
+
+/** Counts `load` events of image `id` between two times (unix seconds). */
+export const loadEvents = async (id: string, since: number, until: number): Promise<number> => {
+  const stream = await docker.getEvents({
+    since,
+    until,
+    filters: { type: ["image"], event: ["load"] }
+  })
+  const text = await new Promise<string>((resolve, reject) => {
+    let acc = ""
+    stream.on("data", (chunk: Buffer) => {
+      acc += chunk.toString()
+    })
+    stream.on("end", () => resolve(acc))
+    stream.on("error", reject)
+  })
+  return text
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(l) as { id?: string })
+    .filter((e) => e.id === id).length
+}
+
+/** A temp dir removed when the scope closes. */
+export const tempDir = (prefix: string) =>
+  Effect.acquireRelease(
+    Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), `hakuriver-${prefix}-`))),
+    (dir) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
+  )
+
+/** A task in `env` with `command`. */
+export const makeTask = (
+  command: ReadonlyArray<string>,
+  extra: Partial<Record<string, unknown>> = {}
+): Task =>
+  Schema.decodeUnknownSync(Task)({
+    taskId: uniqueDigits(),
+    batchId: "1",
+    status: "assigning",
+    command,
+    env: {},
+    cores: 1,
+    memoryBytes: null,
+    gpus: [],
+    numaNode: null,
+    target: null,
+    node: "n1",
+    container: "hakuriver-base",
+    privileged: false,
+    mounts: [],
+    exitCode: null,
+    error: null,
+    submittedAt: new Date().toISOString(),
+    startedAt: null,
+    finishedAt: null,
+    stdoutPath: "",
+    stderrPath: "",
+    ...extra
+  })
+
+/** The shared and temp dirs of a test node, and a request builder. */
+export const nodeDirs = (root: string) => {
+  const shared = path.join(root, "shared")
+  const temp = path.join(root, "temp")
+  fs.mkdirSync(shared, { recursive: true })
+  fs.mkdirSync(temp, { recursive: true })
+  const request = (task: Task): ExecRequest => ({
+    task,
+    logs: {
+      stdout: path.join(shared, "task_outputs", `${task.taskId}.out`),
+      stderr: path.join(shared, "task_outputs", `${task.taskId}.err`)
+    },
+    sharedDir: shared,
+    localTempDir: temp
+  })
+  return { shared, temp, tarballs: path.join(shared, "hakuriver-containers"), request }
+}
+
+/** Inspects a container by id, or `undefined` when it is gone. */
+export const inspectContainer = (id: string) =>
+  Effect.promise(() =>
+    docker
+      .getContainer(id)
+      .inspect()
+      .then(
+        (info) => info,
+        () => undefined
+      )
+  )
