@@ -6,4 +6,7 @@
  */
 export * from "./Executor.js"
 export * as ProcessExecutor from "./process/ProcessExecutor.js"
+export * as DockerEngine from "./docker/DockerEngine.js"
+export * as DockerExecutor from "./docker/DockerExecutor.js"
+export * from "../env/index.js"
 export * as SystemdExecutor from "./systemd/SystemdExecutor.js"
