@@ -56,55 +56,68 @@ const nodeHealth = (n: NodeRecord, a: NodeAllocation) =>
 const average = (xs: ReadonlyArray<number>) =>
   xs.length === 0 ? null : xs.reduce((s, x) => s + x, 0) / xs.length
 
+const snapshot = Effect.flatMap(Store, (store) =>
+  Effect.all({
+    nodes: store.listNodes,
+    active: store.tasksWithStatus(activeStatuses),
+    pending: store.tasksWithStatus(["pending"])
+  })
+)
+
+/**
+ * The nodes as `GET /nodes` shows them (also read by the dashboard's live feed).
+ * @category views
+ */
+export const nodeViews: Effect.Effect<ReadonlyArray<NodeView>, never, Store> = Effect.map(
+  snapshot,
+  ({ nodes, active }) => {
+    const alloc = allocationsOf(active)
+    return nodes.map((n) => nodeView(n, alloc.get(n.info.name) ?? emptyAllocation))
+  }
+)
+
+/**
+ * Cluster health as `GET /health` shows it, for all nodes or one (also read by the dashboard).
+ * @category views
+ */
+export const healthReport = (node?: string): Effect.Effect<HealthReport, NotFound, Store> =>
+  Effect.gen(function* () {
+    const { nodes, active, pending } = yield* snapshot
+    const alloc = allocationsOf(active)
+    const allocOf = (n: NodeRecord) => alloc.get(n.info.name) ?? emptyAllocation
+    const shown = node === undefined ? nodes : nodes.filter((n) => n.info.name === node)
+    if (node !== undefined && shown.length === 0) {
+      return yield* Effect.fail(new NotFound({ message: `node ${node} not found` }))
+    }
+    const online = shown.filter((n) => n.status === "online")
+    const usages = online.flatMap((n) => (n.usage === null ? [] : [n.usage]))
+    const onNodes = (name: string | undefined) => (t: { readonly node: string | null }) =>
+      name === undefined || t.node === name
+    return new HealthReport({
+      aggregate: new ClusterHealth({
+        nodesOnline: online.length,
+        nodesTotal: shown.length,
+        cores: online.reduce((s, n) => s + n.info.cores, 0),
+        coresAllocated: online.reduce((s, n) => s + allocOf(n).cores, 0),
+        memoryBytes: online.reduce((s, n) => s + n.info.memoryBytes, 0),
+        memoryAllocatedBytes: online.reduce((s, n) => s + allocOf(n).memoryBytes, 0),
+        avgCpuPercent: average(usages.map((u) => u.cpuPercent)),
+        avgMemoryPercent: average(usages.map((u) => u.memoryPercent)),
+        gpus: online.reduce((s, n) => s + n.info.gpus.length, 0),
+        tasksRunning: active.filter((t) => t.status === "running").filter(onNodes(node)).length,
+        tasksPending: node === undefined ? pending.length : 0
+      }),
+      nodes: shown.map((n) => nodeHealth(n, allocOf(n)))
+    })
+  })
+
 /** @category layers */
 export const ClusterHttpLive = HttpApiBuilder.group(HostApi, "cluster", (handlers) =>
   Effect.gen(function* () {
     const store = yield* Store
-    const snapshot = Effect.all({
-      nodes: store.listNodes,
-      active: store.tasksWithStatus(activeStatuses),
-      pending: store.tasksWithStatus(["pending"])
-    })
     return handlers
-      .handle("nodes", () =>
-        Effect.map(snapshot, ({ nodes, active }) => {
-          const alloc = allocationsOf(active)
-          return nodes.map((n) => nodeView(n, alloc.get(n.info.name) ?? emptyAllocation))
-        })
-      )
-      .handle("health", ({ urlParams }) =>
-        Effect.gen(function* () {
-          const { nodes, active, pending } = yield* snapshot
-          const alloc = allocationsOf(active)
-          const allocOf = (n: NodeRecord) => alloc.get(n.info.name) ?? emptyAllocation
-          const shown =
-            urlParams.node === undefined ? nodes : nodes.filter((n) => n.info.name === urlParams.node)
-          if (urlParams.node !== undefined && shown.length === 0) {
-            return yield* Effect.fail(new NotFound({ message: `node ${urlParams.node} not found` }))
-          }
-          const online = shown.filter((n) => n.status === "online")
-          const usages = online.flatMap((n) => (n.usage === null ? [] : [n.usage]))
-          const onNodes = (name: string | undefined) => (t: { readonly node: string | null }) =>
-            name === undefined || t.node === name
-          return new HealthReport({
-            aggregate: new ClusterHealth({
-              nodesOnline: online.length,
-              nodesTotal: shown.length,
-              cores: online.reduce((s, n) => s + n.info.cores, 0),
-              coresAllocated: online.reduce((s, n) => s + allocOf(n).cores, 0),
-              memoryBytes: online.reduce((s, n) => s + n.info.memoryBytes, 0),
-              memoryAllocatedBytes: online.reduce((s, n) => s + allocOf(n).memoryBytes, 0),
-              avgCpuPercent: average(usages.map((u) => u.cpuPercent)),
-              avgMemoryPercent: average(usages.map((u) => u.memoryPercent)),
-              gpus: online.reduce((s, n) => s + n.info.gpus.length, 0),
-              tasksRunning: active.filter((t) => t.status === "running").filter(onNodes(urlParams.node))
-                .length,
-              tasksPending: urlParams.node === undefined ? pending.length : 0
-            }),
-            nodes: shown.map((n) => nodeHealth(n, allocOf(n)))
-          })
-        })
-      )
+      .handle("nodes", () => Effect.provideService(nodeViews, Store, store))
+      .handle("health", ({ urlParams }) => Effect.provideService(healthReport(urlParams.node), Store, store))
       .handle("ping", () => Effect.succeed(new Ping({ service: "hakuriver-host", version })))
   })
 )
