@@ -1,0 +1,40 @@
+/**
+ * The runner's side of the `RunnerApi` contract: each group implemented as its own layer.
+ *
+ * @since 0.1.0
+ */
+import { HttpApiBuilder } from "@effect/platform"
+import { Ping, RunnerApi } from "@hakuriver/sdk"
+import { Effect } from "effect"
+import { RunnerIdentity } from "./RunnerIdentity.js"
+import { TaskSupervisor } from "./TaskSupervisor.js"
+import { version } from "./version.js"
+
+/**
+ * `POST /tasks`, `POST /tasks/:id/kill|pause|resume`, `GET /tasks`.
+ * @category layers
+ */
+export const TasksLive = HttpApiBuilder.group(RunnerApi, "tasks", (handlers) =>
+  Effect.gen(function* () {
+    const supervisor = yield* TaskSupervisor
+    return handlers
+      .handle("run", ({ payload }) => supervisor.run(payload))
+      .handle("kill", ({ path }) => supervisor.kill(path.id))
+      .handle("pause", ({ path }) => supervisor.pause(path.id))
+      .handle("resume", ({ path }) => supervisor.resume(path.id))
+      .handle("running", () => supervisor.running)
+  })
+)
+
+/**
+ * `GET /info`, `GET /ping`.
+ * @category layers
+ */
+export const InfoLive = HttpApiBuilder.group(RunnerApi, "info", (handlers) =>
+  Effect.gen(function* () {
+    const identity = yield* RunnerIdentity
+    return handlers
+      .handle("info", () => identity.nodeInfo)
+      .handle("ping", () => Effect.succeed(new Ping({ service: "hakuriver-runner", version })))
+  })
+)

@@ -1,0 +1,122 @@
+/**
+ * The outbox of status reports: every status change of a task is queued here, persisted to a
+ * small file under the runner's state folder, and sent to the host in order, retried until the
+ * host takes it. Nothing is dropped while the host is down, and a runner restart resumes the
+ * queue from the file.
+ *
+ * @since 0.1.0
+ */
+import { isFinal, StatusUpdate, type TaskId } from "@hakuriver/sdk"
+import { Context, Duration, Effect, Layer, Option, Queue, Ref, Schedule, Schema } from "effect"
+import { HostClient } from "./HostClient.js"
+import { readJsonFile, writeJsonFile } from "./jsonFile.js"
+
+/**
+ * The outbox service.
+ * @category tags
+ */
+export class StatusOutbox extends Context.Tag("@hakuriver/runner/StatusOutbox")<
+  StatusOutbox,
+  {
+    /** Queues an update; it is on disk when this returns. */
+    readonly push: (update: StatusUpdate) => Effect.Effect<void>
+    /** The updates not yet taken by the host, oldest first. */
+    readonly pending: Effect.Effect<ReadonlyArray<StatusUpdate>>
+    /** Tasks whose final status the host has not taken yet (still "running" for the host). */
+    readonly unreportedFinal: Effect.Effect<ReadonlyArray<TaskId>>
+  }
+>() {}
+
+/**
+ * Options of the outbox.
+ * @category models
+ */
+export interface StatusOutboxOptions {
+  /** The file the queue is kept in. */
+  readonly file: string
+  /** Longest wait between two attempts while the host is down; default 5 s. */
+  readonly maxBackoff?: Duration.DurationInput | undefined
+}
+
+const Stored = Schema.Array(StatusUpdate)
+
+/** How an attempt ended: taken, refused for good (the host knows better), or to retry. */
+type Outcome = "accepted" | "refused"
+
+/**
+ * Builds the outbox and starts its sender in the layer's scope.
+ * @category constructors
+ */
+export const make = (options: StatusOutboxOptions) =>
+  Effect.gen(function* () {
+    const client = yield* HostClient
+    const initial = Option.getOrElse(yield* readJsonFile(options.file, Stored), () => [])
+    const queue = yield* Ref.make<ReadonlyArray<StatusUpdate>>(initial)
+    const wake = yield* Queue.sliding<void>(1)
+    const persist = Effect.flatMap(Ref.get(queue), (items) => writeJsonFile(options.file, Stored, items))
+    const maxBackoff = Duration.decode(options.maxBackoff ?? "5 seconds")
+
+    const send = (update: StatusUpdate): Effect.Effect<Outcome> =>
+      client.runners.reportStatus({ path: { id: update.taskId }, payload: update }).pipe(
+        Effect.as("accepted" as const),
+        Effect.catchTags({
+          NotFound: (e) =>
+            Effect.as(
+              Effect.logWarning(`host does not know task ${update.taskId}: ${e.message}`),
+              "refused" as const
+            ),
+          Conflict: (e) =>
+            Effect.as(
+              Effect.logWarning(`host refused ${update.status} for task ${update.taskId}: ${e.message}`),
+              "refused" as const
+            )
+        }),
+        Effect.tapError((e) => Effect.logDebug(`status report for ${update.taskId} failed, will retry`, e)),
+        Effect.retry(
+          Schedule.exponential("100 millis", 2).pipe(
+            Schedule.modifyDelay((d) => Duration.min(d, maxBackoff)),
+            Schedule.jittered
+          )
+        ),
+        Effect.orDie,
+        Effect.withSpan("StatusOutbox.send", { attributes: { taskId: update.taskId, status: update.status } })
+      )
+
+    const sender = Effect.gen(function* () {
+      const items = yield* Ref.get(queue)
+      const head = items[0]
+      if (head === undefined) {
+        yield* Queue.take(wake)
+        return
+      }
+      yield* send(head)
+      yield* Ref.update(queue, (all) => (all[0] === head ? all.slice(1) : all.filter((u) => u !== head)))
+      yield* persist
+    }).pipe(Effect.forever, Effect.annotateLogs("service", "StatusOutbox"))
+
+    yield* Effect.forkScoped(sender)
+    if (initial.length > 0) yield* Effect.logInfo(`resuming ${initial.length} unsent status report(s)`)
+
+    const push = (update: StatusUpdate) =>
+      Ref.update(queue, (all) => [...all, update]).pipe(
+        Effect.zipRight(persist),
+        Effect.zipRight(Queue.offer(wake, undefined)),
+        Effect.asVoid,
+        Effect.uninterruptible
+      )
+
+    return StatusOutbox.of({
+      push,
+      pending: Ref.get(queue),
+      unreportedFinal: Effect.map(Ref.get(queue), (items) => [
+        ...new Set(items.filter((u) => isFinal(u.status)).map((u) => u.taskId))
+      ])
+    })
+  })
+
+/**
+ * The outbox as a layer; its sender runs as long as the layer.
+ * @category layers
+ */
+export const layer = (options: StatusOutboxOptions): Layer.Layer<StatusOutbox, never, HostClient> =>
+  Layer.scoped(StatusOutbox, make(options))

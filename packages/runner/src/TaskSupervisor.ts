@@ -1,0 +1,363 @@
+/**
+ * The task supervisor: accepts tasks from the host, runs each in its own fiber (a `FiberMap`
+ * keyed by task id) through the executor chosen for it, reports every status change through the
+ * {@link StatusOutbox}, handles kill/pause/resume, and after a runner restart re-attaches to the
+ * tasks that outlived it (each executor's `survivors`/`recover`) or reports them lost — a task
+ * never stays `running` forever.
+ *
+ * @since 0.1.0
+ */
+import * as fs from "node:fs"
+import * as path from "node:path"
+import {
+  BadRequest,
+  Conflict,
+  type ExecutorKind,
+  NotFound,
+  RunAccepted,
+  StatusUpdate,
+  type Task,
+  type TaskId,
+  type TaskStatus,
+  Unavailable
+} from "@hakuriver/sdk"
+import {
+  type ExecRequest,
+  type Execution,
+  type Executor,
+  Executors,
+  ProcessExecutor,
+  type TaskHandle
+} from "@hakuriver/sdk/executor"
+import { Context, Effect, Either, FiberMap, Layer, Option } from "effect"
+import * as ActiveTasks from "./ActiveTasks.js"
+import { chooseExecutor, type ExecutorSetting } from "./executorChoice.js"
+import { Probe } from "./probe/Probe.js"
+import { StatusOutbox } from "./StatusOutbox.js"
+import { joinMessages, outcomeOf, type TaskOutcome } from "./taskOutcome.js"
+
+/**
+ * Options of the supervisor.
+ * @category models
+ */
+export interface TaskSupervisorOptions {
+  readonly sharedDir: string
+  readonly localTempDir: string
+  /** `[runner] executor`. */
+  readonly executor: ExecutorSetting
+  /** The file of the active-task record (under the runner's state folder). */
+  readonly stateFile: string
+}
+
+/**
+ * The supervisor service.
+ * @category tags
+ */
+export class TaskSupervisor extends Context.Tag("@hakuriver/runner/TaskSupervisor")<
+  TaskSupervisor,
+  {
+    readonly run: (task: Task) => Effect.Effect<RunAccepted, BadRequest | Conflict | Unavailable>
+    readonly kill: (id: TaskId) => Effect.Effect<void, NotFound>
+    readonly pause: (id: TaskId) => Effect.Effect<void, NotFound | Conflict>
+    readonly resume: (id: TaskId) => Effect.Effect<void, NotFound | Conflict>
+    /** Tasks that run here (starting, running, paused), plus finished ones not yet reported. */
+    readonly running: Effect.Effect<ReadonlyArray<TaskId>>
+    /** The executors that work on this machine now. */
+    readonly availableExecutors: Effect.Effect<ReadonlyArray<ExecutorKind>>
+  }
+>() {}
+
+/** A task this runner is responsible for. Mutated only inside `Effect.sync`. */
+interface Entry {
+  readonly taskId: TaskId
+  readonly task: Task | undefined
+  readonly kind: ExecutorKind
+  readonly warning: string | undefined
+  execution: Execution | undefined
+  paused: boolean
+  killRequested: boolean
+  finished: boolean
+}
+
+const now = () => new Date().toISOString()
+
+/** The log files of a task: the host's paths, else `SHARED/task_outputs/ID.out|.err`. */
+const logsOf = (sharedDir: string, taskId: TaskId, task: Task | undefined): ExecRequest["logs"] => {
+  const pick = (given: string | undefined, ext: string) =>
+    given === undefined || given === ""
+      ? path.join(sharedDir, "task_outputs", `${taskId}.${ext}`)
+      : path.resolve(sharedDir, given)
+  return { stdout: pick(task?.stdoutPath, "out"), stderr: pick(task?.stderrPath, "err") }
+}
+
+/**
+ * Builds the supervisor, re-attaching to the tasks a previous runner left.
+ * @category constructors
+ */
+export const make = (options: TaskSupervisorOptions) =>
+  Effect.gen(function* () {
+    const executors = yield* Executors
+    const outbox = yield* StatusOutbox
+    const probe = yield* Probe
+    const active = yield* ActiveTasks.open(options.stateFile)
+    const fibers = yield* FiberMap.make<TaskId>()
+    const entries = new Map<TaskId, Entry>()
+
+    const availableKinds = Effect.filter([...executors.values()], (e: Executor) => e.available).pipe(
+      Effect.map((list) => list.map((e) => e.kind))
+    )
+
+    const report = (taskId: TaskId, status: TaskStatus, details: Omit<TaskOutcome, "status"> = {}) =>
+      outbox.push(
+        new StatusUpdate({
+          taskId,
+          status,
+          at: now(),
+          ...(details.exitCode === undefined ? {} : { exitCode: details.exitCode }),
+          ...(details.error === undefined ? {} : { error: details.error })
+        })
+      )
+
+    const remember = (entry: Entry) =>
+      entry.task === undefined
+        ? Effect.void
+        : active.set(
+            new ActiveTasks.ActiveTask({
+              task: entry.task,
+              kind: entry.kind,
+              ref: entry.execution?.handle.ref ?? null,
+              paused: entry.paused,
+              warning: entry.warning ?? null
+            })
+          )
+
+    /** Reports the final status once, then forgets the task. */
+    const finish = (entry: Entry, outcome: TaskOutcome) =>
+      Effect.gen(function* () {
+        if (entry.finished) return
+        entry.finished = true
+        yield* report(entry.taskId, outcome.status, {
+          exitCode: outcome.exitCode,
+          error: joinMessages(entry.warning, outcome.error)
+        })
+        entries.delete(entry.taskId)
+        yield* active.remove(entry.taskId)
+        yield* Effect.logInfo(`task ${entry.taskId} ${outcome.status}`, outcome.exitCode ?? "")
+      }).pipe(Effect.uninterruptible)
+
+    /** Waits for the end of a started (or recovered) task and reports it. */
+    const watch = (entry: Entry, execution: Execution) =>
+      Effect.gen(function* () {
+        const result = yield* execution.wait
+        yield* finish(entry, outcomeOf(result, entry.killRequested))
+      }).pipe(
+        Effect.catchAll((error) =>
+          finish(entry, entry.killRequested ? { status: "killed" } : { status: "lost", error: error.message })
+        )
+      )
+
+    const life = (entry: Entry, executor: Executor, request: ExecRequest) =>
+      Effect.gen(function* () {
+        const started = yield* Effect.either(executor.run(request))
+        if (Either.isLeft(started)) {
+          return yield* finish(
+            entry,
+            entry.killRequested ? { status: "killed" } : { status: "failed", error: started.left.message }
+          )
+        }
+        const execution = started.right
+        entry.execution = execution
+        yield* remember(entry)
+        yield* report(entry.taskId, "running", { error: entry.warning })
+        if (entry.killRequested) yield* Effect.ignore(execution.kill)
+        yield* watch(entry, execution)
+      }).pipe(
+        Effect.scoped,
+        Effect.annotateLogs({ taskId: entry.taskId, executor: entry.kind }),
+        Effect.withSpan("TaskSupervisor.task", { attributes: { taskId: entry.taskId, executor: entry.kind } })
+      )
+
+    const run = (task: Task) =>
+      Effect.gen(function* () {
+        if (entries.has(task.taskId))
+          return yield* new Conflict({ message: `task ${task.taskId} already runs here` })
+        const kinds = new Set(yield* availableKinds)
+        const choice = chooseExecutor(task.container, options.executor, kinds)
+        if (Either.isLeft(choice)) return yield* new Unavailable({ message: choice.left })
+        const { kind } = choice.right
+        const executor = executors.get(kind)
+        if (executor === undefined)
+          return yield* new Unavailable({ message: `no ${kind} executor on this runner` })
+        let cpuset: ExecRequest["cpuset"]
+        if (task.numaNode !== null) {
+          const node = probe.resources.numa.find((n) => n.id === task.numaNode)
+          if (node === undefined)
+            return yield* new BadRequest({
+              message: `NUMA node ${task.numaNode} does not exist on this runner`
+            })
+          cpuset = { cpus: node.cpus, mems: [node.id] }
+        }
+        const warning = joinMessages(
+          choice.right.warning,
+          kind === "process" ? ProcessExecutor.limitsWarning(task) : undefined,
+          task.gpus.length > 0 && kind !== "docker"
+            ? `GPUs are not isolated by the ${kind} executor`
+            : undefined
+        )
+        const logs = logsOf(options.sharedDir, task.taskId, task)
+        yield* Effect.try(() => {
+          fs.mkdirSync(options.sharedDir, { recursive: true })
+          fs.mkdirSync(options.localTempDir, { recursive: true })
+          fs.mkdirSync(path.dirname(logs.stdout), { recursive: true })
+          fs.mkdirSync(path.dirname(logs.stderr), { recursive: true })
+        }).pipe(
+          Effect.mapError(
+            (e) => new Unavailable({ message: `cannot prepare the task folders: ${String(e.error)}` })
+          )
+        )
+        const entry: Entry = {
+          taskId: task.taskId,
+          task,
+          kind,
+          warning,
+          execution: undefined,
+          paused: false,
+          killRequested: false,
+          finished: false
+        }
+        entries.set(task.taskId, entry)
+        yield* remember(entry)
+        const request: ExecRequest = {
+          task,
+          logs,
+          sharedDir: options.sharedDir,
+          localTempDir: options.localTempDir,
+          ...(cpuset === undefined ? {} : { cpuset })
+        }
+        yield* FiberMap.run(fibers, task.taskId, life(entry, executor, request))
+        return new RunAccepted({ taskId: task.taskId, executor: kind })
+      }).pipe(
+        Effect.uninterruptible,
+        Effect.withSpan("TaskSupervisor.run", { attributes: { taskId: task.taskId } })
+      )
+
+    const lookup = (id: TaskId) =>
+      Effect.suspend(() => {
+        const entry = entries.get(id)
+        return entry === undefined || entry.finished
+          ? Effect.fail(new NotFound({ message: `task ${id} does not run on this runner` }))
+          : Effect.succeed(entry)
+      })
+
+    const kill = (id: TaskId) =>
+      Effect.gen(function* () {
+        const entry = yield* lookup(id)
+        entry.killRequested = true
+        if (entry.execution === undefined) {
+          // Still starting (e.g. loading an image): stop the start and report the kill.
+          yield* FiberMap.remove(fibers, id)
+          yield* finish(entry, { status: "killed", error: "killed before it started" })
+          return
+        }
+        yield* entry.execution.kill.pipe(
+          Effect.catchAll((e) => Effect.logWarning(`kill of task ${id} failed: ${e.message}`))
+        )
+      }).pipe(Effect.withSpan("TaskSupervisor.kill", { attributes: { taskId: id } }))
+
+    const setPaused = (id: TaskId, paused: boolean) =>
+      Effect.gen(function* () {
+        const entry = yield* lookup(id)
+        const execution = entry.execution
+        if (execution === undefined) return yield* new Conflict({ message: `task ${id} has not started yet` })
+        if (entry.paused === paused)
+          return yield* new Conflict({ message: `task ${id} is already ${paused ? "paused" : "running"}` })
+        yield* (paused ? execution.pause : execution.resume).pipe(
+          Effect.mapError((e) => new Conflict({ message: e.message }))
+        )
+        entry.paused = paused
+        yield* remember(entry)
+        yield* report(id, paused ? "paused" : "running")
+      }).pipe(
+        Effect.withSpan(paused ? "TaskSupervisor.pause" : "TaskSupervisor.resume", {
+          attributes: { taskId: id }
+        })
+      )
+
+    // Re-attach to what a previous runner left behind.
+    const stored = yield* active.all
+    const handles: Array<TaskHandle> = []
+    for (const executor of executors.values()) {
+      if (!(yield* executor.available)) continue
+      const found = yield* executor.survivors.pipe(
+        Effect.catchAll((e) =>
+          Effect.as(Effect.logWarning(`cannot list ${executor.kind} survivors: ${e.message}`), [])
+        )
+      )
+      handles.push(...found)
+    }
+    const recovered = new Set<TaskId>()
+    for (const handle of handles) {
+      const executor = executors.get(handle.kind)
+      if (executor === undefined || recovered.has(handle.taskId)) continue
+      const record = stored.find((r) => r.task.taskId === handle.taskId)
+      // Docker containers carry this node's label; a unit or process this runner never recorded
+      // may belong to another runner on the same machine.
+      if (record === undefined && handle.kind !== "docker") continue
+      recovered.add(handle.taskId)
+      const entry: Entry = {
+        taskId: handle.taskId,
+        task: record?.task,
+        kind: handle.kind,
+        warning: record?.warning ?? undefined,
+        execution: undefined,
+        paused: record?.paused ?? false,
+        killRequested: false,
+        finished: false
+      }
+      entries.set(handle.taskId, entry)
+      const reattach = Effect.gen(function* () {
+        const found = yield* executor.recover(handle, logsOf(options.sharedDir, handle.taskId, record?.task))
+        if (Option.isNone(found)) {
+          return yield* finish(entry, { status: "lost", error: "the task was gone after a runner restart" })
+        }
+        entry.execution = found.value
+        yield* Effect.logInfo(`re-attached to task ${handle.taskId} (${handle.kind})`)
+        yield* watch(entry, found.value)
+      }).pipe(
+        Effect.catchAll((e) =>
+          finish(entry, { status: "lost", error: `cannot re-attach after a restart: ${e.message}` })
+        ),
+        Effect.scoped,
+        Effect.annotateLogs({ taskId: handle.taskId, executor: handle.kind })
+      )
+      yield* FiberMap.run(fibers, handle.taskId, reattach)
+    }
+    for (const record of stored) {
+      if (recovered.has(record.task.taskId)) continue
+      yield* report(record.task.taskId, "lost", {
+        error: joinMessages(record.warning, "the runner restarted and the task was no longer running")
+      })
+      yield* active.remove(record.task.taskId)
+    }
+
+    return TaskSupervisor.of({
+      run,
+      kill,
+      pause: (id) => setPaused(id, true),
+      resume: (id) => setPaused(id, false),
+      running: Effect.gen(function* () {
+        const pending = yield* outbox.unreportedFinal
+        return [...new Set([...entries.keys(), ...pending])]
+      }),
+      availableExecutors: availableKinds
+    })
+  }).pipe(Effect.annotateLogs("service", "TaskSupervisor"))
+
+/**
+ * The supervisor as a layer; its task fibers live as long as the layer.
+ * @category layers
+ */
+export const layer = (
+  options: TaskSupervisorOptions
+): Layer.Layer<TaskSupervisor, never, Executors | StatusOutbox | Probe> =>
+  Layer.scoped(TaskSupervisor, make(options))
