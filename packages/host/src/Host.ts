@@ -18,6 +18,7 @@ import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
 import { authorizationLayer, type HakuRiverConfig, HostApi } from "@hakuriver/sdk"
 import { createServer } from "node:http"
 import { Effect, Layer } from "effect"
+import * as DashboardHost from "./dashboard/DashboardHost.js"
 import * as Dispatcher from "./Dispatcher.js"
 import { DockerGroupLive } from "./env/DockerHttp.js"
 import * as HostConfig from "./HostConfig.js"
@@ -69,10 +70,11 @@ export const api = (config: HakuRiverConfig) =>
  * terminal, the dashboard) add their `HttpApiBuilder.Router.use(...)` layers here.
  * @category layers
  */
-export const routes = (_config: HakuRiverConfig) =>
+export const routes = (config: HakuRiverConfig) =>
   Layer.mergeAll(
     HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" }),
-    HttpApiScalar.layer({ path: "/docs" })
+    HttpApiScalar.layer({ path: "/docs" }),
+    DashboardHost.layer(config)
   )
 
 /**
