@@ -1,0 +1,204 @@
+import * as fs from "node:fs"
+import { afterAll, expect, it } from "@effect/vitest"
+import { Effect, Fiber, Option, Stream } from "effect"
+import { type EnvName, imageTag } from "../../src/domain/index.js"
+import { DockerEngine, DockerExecutor, EnvSync, TarballStore } from "../../src/executor/index.js"
+import {
+  describeDocker,
+  docker,
+  loadEvents,
+  makeImage,
+  makeTask,
+  nodeDirs,
+  removeEnvImages,
+  tempDir,
+  uniqueEnv
+} from "../docker/dockerKit.js"
+
+const created: Array<EnvName> = []
+const extraTags: Array<string> = []
+
+/** The bytes of `docker save REF`. */
+const saveImage = (ref: string) =>
+  Effect.promise(async () => {
+    const stream = await docker.getImage(ref).get()
+    const chunks: Array<Buffer> = []
+    for await (const chunk of stream as AsyncIterable<Buffer>) chunks.push(chunk)
+    return Buffer.concat(chunks)
+  })
+
+/** A unique image under `hakuriver-test/ENV:TAG` (not the env's own repo), and its saved bytes. */
+const imageWithMarker = (env: EnvName, tag: string) =>
+  Effect.gen(function* () {
+    const ref = `hakuriver-test/${env}:${tag}`
+    const id = yield* Effect.promise(() => makeImage(ref, `${env}-${tag}`))
+    extraTags.push(ref)
+    const tar = yield* saveImage(ref)
+    return { ref, id, tar }
+  })
+
+const imageGone = (id: string) =>
+  Effect.promise(() =>
+    docker
+      .getImage(id)
+      .inspect()
+      .then(
+        () => false,
+        () => true
+      )
+  )
+
+const nowSeconds = () => Math.floor(Date.now() / 1000)
+
+describeDocker("EnvSync (real engine)", () => {
+  afterAll(async () => {
+    for (const env of created) await removeEnvImages(env)
+    for (const ref of extraTags)
+      await docker
+        .getImage(ref)
+        .remove({ force: true })
+        .catch(() => undefined)
+  })
+
+  const setup = (prefix: string) =>
+    Effect.gen(function* () {
+      const env = uniqueEnv(prefix)
+      created.push(env)
+      const dirs = nodeDirs(yield* tempDir(`sync-${prefix}`))
+      const store = TarballStore.make(dirs.tarballs)
+      const engine = yield* DockerEngine.make()
+      const sync = yield* EnvSync.make({ store, engine })
+      return { env, dirs, store, engine, sync }
+    })
+
+  it.scopedLive(
+    "a newer tarball is loaded once by 5 concurrent tasks; the replaced image is dropped",
+    () =>
+      Effect.gen(function* () {
+        const { env, dirs, store } = yield* setup("five")
+        const v1 = yield* imageWithMarker(env, "v1")
+        yield* store.write(env, Stream.make(new Uint8Array(v1.tar)))
+        const executor = yield* DockerExecutor.make({ tarballDir: dirs.tarballs })
+
+        const runFive = Effect.suspend(() =>
+          Effect.forEach(
+            Array.from({ length: 5 }, () => makeTask(["cat", "/marker"], { container: env })),
+            (task) =>
+              Effect.scoped(
+                Effect.gen(function* () {
+                  const req = dirs.request(task)
+                  const result = yield* (yield* executor.run(req)).wait
+                  return { code: result.exitCode, out: fs.readFileSync(req.logs.stdout, "utf8") }
+                })
+              ),
+            { concurrency: "unbounded" }
+          )
+        )
+
+        const since1 = nowSeconds() - 1
+        const first = yield* runFive
+        const until1 = nowSeconds() + 1
+        expect(first).toEqual(Array.from({ length: 5 }, () => ({ code: 0, out: `${env}-v1\n` })))
+        expect(yield* Effect.promise(() => loadEvents(v1.id, since1, until1))).toBe(1)
+
+        // A newer tarball (made from an image of another name) replaces the env's image.
+        const v2 = yield* imageWithMarker(env, "v2")
+        yield* Effect.promise(() => docker.getImage(v2.ref).remove())
+        yield* Effect.promise(() => docker.getImage(v1.ref).remove())
+        const newer = yield* store.write(env, Stream.make(new Uint8Array(v2.tar)))
+        expect(fs.readdirSync(dirs.tarballs)).toEqual([newer.file])
+        const since2 = nowSeconds() - 1
+        const second = yield* runFive
+        const until2 = nowSeconds() + 1
+        expect(second.map((r) => r.out)).toEqual(Array.from({ length: 5 }, () => `${env}-v2\n`))
+        expect(yield* Effect.promise(() => loadEvents(v2.id, since2, until2))).toBe(1)
+        // The v1 image lost all its tags and went; the base tag names v2.
+        expect(yield* imageGone(v1.id)).toBe(true)
+        const base = yield* Effect.promise(() => docker.getImage(imageTag(env)).inspect())
+        expect(base.Id).toBe(v2.id)
+        expect(base.RepoTags).toContain(EnvSync.versionTag(env, newer.timestamp))
+      }),
+    30_000
+  )
+
+  it.scopedLive(
+    "an image already matching the newest tarball is not loaded again",
+    () =>
+      Effect.gen(function* () {
+        const { env, store, sync } = yield* setup("again")
+        const v1 = yield* imageWithMarker(env, "v1")
+        yield* store.write(env, Stream.make(new Uint8Array(v1.tar)))
+        const first = yield* sync.ensure(env)
+        expect(first.loaded).toBe(true)
+        const second = yield* sync.ensure(env)
+        expect(second.loaded).toBe(false)
+        expect(second.imageId).toBe(v1.id)
+      }),
+    30_000
+  )
+
+  it.scopedLive(
+    "writing a second tarball while a sync runs never loads the partial file",
+    () =>
+      Effect.gen(function* () {
+        const { env, store, sync } = yield* setup("partial")
+        const v1 = yield* imageWithMarker(env, "v1")
+        const v2 = yield* imageWithMarker(env, "v2")
+        const old = yield* store.write(env, Stream.make(new Uint8Array(v1.tar)))
+        // v2 is written slowly: a quarter, then a pause, and so on.
+        const quarter = Math.ceil(v2.tar.length / 4)
+        const slow = Stream.fromIterable([0, 1, 2, 3]).pipe(
+          Stream.mapEffect((i) =>
+            Effect.as(
+              Effect.sleep("250 millis"),
+              new Uint8Array(v2.tar.subarray(i * quarter, (i + 1) * quarter))
+            )
+          )
+        )
+        const writer = yield* Effect.fork(store.write(env, slow))
+        yield* Effect.sleep("300 millis")
+        const during = yield* sync.ensure(env)
+        expect(during.loaded).toBe(true)
+        expect(during.tarball).toEqual(Option.some(old.timestamp))
+        expect(during.imageId).toBe(v1.id)
+        const written = yield* Fiber.join(writer)
+        const after = yield* sync.ensure(env)
+        expect(after.tarball).toEqual(Option.some(written.timestamp))
+        expect(after.imageId).toBe(v2.id)
+      }),
+    30_000
+  )
+
+  it.scopedLive(
+    "an env whose only tarball is still being written has nothing to load yet",
+    () =>
+      Effect.gen(function* () {
+        const { env, store, sync } = yield* setup("first")
+        const v1 = yield* imageWithMarker(env, "v1")
+        const half = Math.ceil(v1.tar.length / 2)
+        const slow = Stream.fromIterable([v1.tar.subarray(0, half), v1.tar.subarray(half)]).pipe(
+          Stream.mapEffect((chunk) => Effect.as(Effect.sleep("300 millis"), new Uint8Array(chunk)))
+        )
+        const writer = yield* Effect.fork(store.write(env, slow))
+        yield* Effect.sleep("400 millis")
+        const error = yield* Effect.flip(sync.ensure(env))
+        expect(error.reason).toBe("NoImage")
+        yield* Fiber.join(writer)
+        expect((yield* sync.ensure(env)).imageId).toBe(v1.id)
+      }),
+    30_000
+  )
+
+  it.scopedLive(
+    "a corrupt tarball fails with LoadFailed and a clear message",
+    () =>
+      Effect.gen(function* () {
+        const { env, store, sync } = yield* setup("corrupt")
+        yield* store.write(env, Stream.make(new TextEncoder().encode("this is not a tar archive")))
+        const error = yield* Effect.flip(sync.ensure(env))
+        expect(error.reason).toBe("LoadFailed")
+        expect(error.message).toContain(env)
+      }),
+    30_000
+  )
+})
