@@ -1,0 +1,190 @@
+/**
+ * Systemd tier: boots the Debian systemd image with `/sbin/init` and runs `NULL` tasks through
+ * the systemd executor inside it, checking what systemd itself reports of the scope. Fails in CI
+ * when Docker or the image is missing; skips elsewhere.
+ */
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { describe, expect, it, layer } from "@effect/vitest"
+import { Duration, Effect, Schedule } from "effect"
+import { missingPrerequisite, SystemdContainer, SystemdContainerLive } from "./systemdContainer.js"
+import { startFixture } from "./systemdFixture.js"
+
+const missing = missingPrerequisite()
+const inCi = process.env["CI"] === "true"
+
+describe.runIf(missing !== undefined && inCi)("systemd tier prerequisites", () => {
+  it("has Docker and the systemd image in CI", () => {
+    expect.fail(`systemd tests cannot run: ${missing}`)
+  })
+})
+
+/** The properties systemd reports for a unit. */
+const show = (unit: string, properties: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const container = yield* SystemdContainer
+    const out = yield* container.exec(["systemctl", "show", unit, ...properties.flatMap((p) => ["-p", p])])
+    return Object.fromEntries(
+      out
+        .split("\n")
+        .filter((l) => l.includes("="))
+        .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)])
+    )
+  })
+
+/** The `ps` state letters of the container's processes whose command line contains `marker`. */
+const statesOf = (marker: string) =>
+  Effect.gen(function* () {
+    const container = yield* SystemdContainer
+    const out = yield* container.exec(["ps", "-eo", "stat=,args="])
+    return out
+      .split("\n")
+      .map((l) => l.trim())
+      .map((l) => /^(\S+)\s+(.*)$/.exec(l))
+      .filter((m) => m !== null && /^\S*sh -c /.test(m[2] ?? "") && (m[2] ?? "").includes(marker))
+      .map((m) => m?.[1]?.slice(0, 1) ?? "?")
+  })
+
+const readCounter = (file: string) =>
+  Effect.sync(() => {
+    try {
+      return Number(fs.readFileSync(file, "utf8").trim() || "0")
+    } catch {
+      return 0
+    }
+  })
+
+/** Retries a check for a few seconds until `ok` holds (systemd and the kernel act asynchronously). */
+const eventually = <A, E, R>(what: string, check: Effect.Effect<A, E, R>, ok: (a: A) => boolean) =>
+  check.pipe(
+    Effect.filterOrFail(ok, (a) => new Error(`${what}: last saw ${JSON.stringify(a)}`)),
+    Effect.retry(Schedule.spaced("100 millis").pipe(Schedule.upTo(Duration.seconds(10))))
+  )
+
+let nextTaskId = 7_000_000 + (process.pid % 1000) * 1000
+
+describe.skipIf(missing !== undefined)("systemd executor in a booted systemd container", () => {
+  layer(SystemdContainerLive, { timeout: Duration.seconds(120), excludeTestServices: true })((it) => {
+    it.scoped(
+      "runs a NULL task with --cores 1 --memory 100M: limits on the scope, pause, resume, kill",
+      () =>
+        Effect.gen(function* () {
+          const container = yield* SystemdContainer
+          const taskId = String(nextTaskId++)
+          const marker = `hakuriver-marker-${taskId}`
+          const counter = path.join(container.sharedDir, `${taskId}.counter`)
+          const fixture = yield* startFixture(container.name, {
+            taskId,
+            // a loop that counts, so a pause shows as a counter that stands still
+            command: [
+              "sh",
+              "-c",
+              `echo "id=$HAKURIVER_TASK_ID greeting=$GREETING"; i=0; while true; do i=$((i+1)); echo $i > ${counter}; sleep 0.1; done # ${marker}`
+            ],
+            cores: 1,
+            memoryBytes: 100_000_000,
+            env: { GREETING: "hello world" },
+            sharedDir: container.sharedDir
+          })
+          const started = yield* fixture.expectEvent("started")
+          const unit = `hakuriver-task-${taskId}.scope`
+          expect(started.unit).toBe(unit)
+
+          const props = yield* show(unit, ["CPUQuotaPerSecUSec", "MemoryMax", "ActiveState"])
+          expect(props).toMatchObject({
+            CPUQuotaPerSecUSec: "1s",
+            MemoryMax: "100000000",
+            ActiveState: "active"
+          })
+
+          // pause: every process of the task is stopped (T) and the counter stands still
+          yield* eventually("the task counts", readCounter(counter), (n) => n > 0)
+          yield* fixture.send("pause")
+          yield* fixture.expectEvent("paused")
+          yield* eventually(
+            "the task's processes are stopped",
+            statesOf(marker),
+            // a shell waiting in vfork() for a stopped child shows D: stopped all the same
+            (s) => s.includes("T") && s.every((c) => c === "T" || c === "D")
+          )
+          const atPause = yield* readCounter(counter)
+          yield* Effect.sleep("600 millis")
+          expect(yield* readCounter(counter)).toBeLessThanOrEqual(atPause + 1)
+
+          // resume: it runs again and counts on
+          yield* fixture.send("resume")
+          yield* fixture.expectEvent("resumed")
+          expect((yield* statesOf(marker)).every((c) => c !== "T")).toBe(true)
+          const atResume = yield* readCounter(counter)
+          yield* eventually("the task counts on", readCounter(counter), (n) => n > atResume + 2)
+
+          // kill: the task ends by the stop signal and the unit is gone
+          yield* fixture.send("kill")
+          const exited = yield* fixture.expectEvent("exited")
+          expect(exited.result).toMatchObject({ signal: "SIGTERM", exitCode: 143, oomKilled: false })
+          yield* fixture.expectEvent("killed")
+          yield* eventually(
+            "the unit is gone",
+            show(unit, ["LoadState"]),
+            (p) => p["LoadState"] === "not-found"
+          )
+          expect(yield* statesOf(marker)).toEqual([])
+
+          const out = fs.readFileSync(path.join(container.sharedDir, "task_outputs", `${taskId}.out`), "utf8")
+          expect(out).toContain(`id=${taskId} greeting=hello world`)
+        }),
+      { timeout: 90_000 }
+    )
+
+    it.scoped(
+      "reports the task's own exit code",
+      () =>
+        Effect.gen(function* () {
+          const container = yield* SystemdContainer
+          const taskId = String(nextTaskId++)
+          const fixture = yield* startFixture(container.name, {
+            taskId,
+            command: ["sh", "-c", "echo to-err >&2; exit 7"],
+            cores: 0.5,
+            memoryBytes: null,
+            env: {},
+            sharedDir: container.sharedDir
+          })
+          yield* fixture.expectEvent("started")
+          const exited = yield* fixture.expectEvent("exited")
+          expect(exited.result).toMatchObject({ exitCode: 7, oomKilled: false })
+          const err = fs.readFileSync(path.join(container.sharedDir, "task_outputs", `${taskId}.err`), "utf8")
+          expect(err).toContain("to-err")
+        }),
+      { timeout: 60_000 }
+    )
+
+    it.scoped(
+      "reports a task killed for exceeding its memory limit as OOM-killed",
+      () =>
+        Effect.gen(function* () {
+          const container = yield* SystemdContainer
+          const taskId = String(nextTaskId++)
+          const fixture = yield* startFixture(container.name, {
+            taskId,
+            // holds 200 MB in a shell variable under a 30 MB limit (no swap allowed)
+            command: [
+              "sh",
+              "-c",
+              'x="$(head -c 200000000 /dev/zero | tr "\\0" a)"; printf "survived %s" "$x" | wc -c'
+            ],
+            cores: 1,
+            memoryBytes: 30_000_000,
+            env: {},
+            sharedDir: container.sharedDir
+          })
+          yield* fixture.expectEvent("started")
+          const exited = yield* fixture.expectEvent("exited")
+          expect(exited.result).toMatchObject({ oomKilled: true })
+          const out = fs.readFileSync(path.join(container.sharedDir, "task_outputs", `${taskId}.out`), "utf8")
+          expect(out).not.toContain("survived")
+        }),
+      { timeout: 60_000 }
+    )
+  })
+})
