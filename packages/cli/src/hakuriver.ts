@@ -11,12 +11,15 @@ import { describeFailure, ExitCode } from "./CliFailure.js"
 import { kill, pause, resume } from "./commands/control.js"
 import { docker } from "./commands/docker.js"
 import { health } from "./commands/health.js"
+import { host } from "./commands/host.js"
 import { init } from "./commands/init.js"
 import { logs } from "./commands/logs.js"
 import { nodes } from "./commands/nodes.js"
+import { runner } from "./commands/runner.js"
 import { status } from "./commands/status.js"
 import { submit } from "./commands/submit.js"
 import { tasks } from "./commands/tasks.js"
+import { up } from "./commands/up.js"
 import { wait } from "./commands/wait.js"
 import { splitAtDashDash, TrailingCommand } from "./TrailingCommand.js"
 
@@ -48,6 +51,9 @@ export const hakuriver = Command.make("hakuriver").pipe(
     tasks,
     nodes,
     health,
+    host,
+    runner,
+    up,
     init,
     docker
   ])

@@ -1,0 +1,33 @@
+/**
+ * `hakuriver host`: runs the host (HostApi server, store, scheduler, node monitor).
+ *
+ * @since 0.1.0
+ */
+import { Command } from "@effect/cli"
+import { Host } from "@hakuriver/host"
+import { hostUrlOf } from "@hakuriver/sdk"
+import { Console, Effect } from "effect"
+import { configOption } from "../options.js"
+import { loadConfigOf } from "./loadConfigOf.js"
+
+/**
+ * `hakuriver host`.
+ * @category commands
+ */
+export const host = Command.make("host", { config: configOption }, (o) =>
+  Effect.gen(function* () {
+    const config = yield* loadConfigOf(o.config)
+    yield* Effect.gen(function* () {
+      yield* Console.log(
+        `HakuRiver host listening on ${config.network.host_bind_ip}:${config.network.host_port} (clients use ${hostUrlOf(config)})`
+      )
+      return yield* Effect.never
+    }).pipe(Effect.provide(Host.layer(config)))
+  })
+).pipe(
+  Command.withDescription(
+    "Run the host: the API for clients and runners, the SQLite store, the scheduler and the node\n" +
+      "monitor. Usually run as a service (hakuriver init service --host).\n\n" +
+      "Example:\n  hakuriver host --config /etc/hakuriver/config.toml"
+  )
+)

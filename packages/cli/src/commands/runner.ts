@@ -1,0 +1,33 @@
+/**
+ * `hakuriver runner`: runs a runner on this machine (registers with the host, runs its tasks).
+ *
+ * @since 0.1.0
+ */
+import { Command } from "@effect/cli"
+import { Runner } from "@hakuriver/runner"
+import { hostUrlOf } from "@hakuriver/sdk"
+import { Console, Effect } from "effect"
+import { configOption } from "../options.js"
+import { loadConfigOf } from "./loadConfigOf.js"
+
+/**
+ * `hakuriver runner`.
+ * @category commands
+ */
+export const runner = Command.make("runner", { config: configOption }, (o) =>
+  Effect.gen(function* () {
+    const config = yield* loadConfigOf(o.config)
+    yield* Effect.gen(function* () {
+      yield* Console.log(
+        `HakuRiver runner on port ${config.network.runner_port}, reporting to ${hostUrlOf(config)}`
+      )
+      return yield* Effect.never
+    }).pipe(Effect.provide(Runner.layer(config)))
+  })
+).pipe(
+  Command.withDescription(
+    "Run a runner on this machine: it registers with the host, sends heartbeats and runs the tasks\n" +
+      "placed on it. Usually run as a service (hakuriver init service --runner).\n\n" +
+      "Example:\n  hakuriver runner --config /etc/hakuriver/config.toml"
+  )
+)

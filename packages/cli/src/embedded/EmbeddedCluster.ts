@@ -1,0 +1,114 @@
+/**
+ * The embedded cluster behind `hakuriver up`: a host and one local runner in one process, with
+ * the database, shared dir and temp dir inside one data dir (`~/.hakuriver` by default).
+ *
+ * @since 0.1.0
+ */
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { Host } from "@hakuriver/host"
+import { Runner } from "@hakuriver/runner"
+import { type HakuRiverConfig, HakuRiverClient, hostUrlOf, type NodeView } from "@hakuriver/sdk"
+import { type Duration, Effect, Layer, Schedule } from "effect"
+import { CliFailure, ExitCode } from "../CliFailure.js"
+import { freePort } from "./freePort.js"
+
+/**
+ * How to run the embedded cluster. Everything not given keeps the value of `base`.
+ * @category models
+ */
+export interface EmbeddedOptions {
+  /** The configuration to start from (ports, timing, token, docker, …). */
+  readonly base: HakuRiverConfig
+  /** Holds `hakuriver.db`, `shared/` and `temp/`; default `~/.hakuriver`. */
+  readonly dataDir?: string | undefined
+  /** The host port; 0 picks a free one. Default: `network.host_port`. */
+  readonly port?: number | undefined
+  /** The address the host and runner listen on; default 127.0.0.1 (this machine only). */
+  readonly bindIp?: string | undefined
+  /** `auto` (Docker when an engine answers, else systemd, else a plain process) or one of them. */
+  readonly executor?: HakuRiverConfig["runner"]["executor"] | undefined
+}
+
+/**
+ * The configuration of the embedded cluster: paths inside the data dir, a host on a known port,
+ * the runner on a free port, both reached through loopback unless `bindIp` says otherwise.
+ * @category constructors
+ */
+export const embeddedConfig = (options: EmbeddedOptions): Effect.Effect<HakuRiverConfig, CliFailure> =>
+  Effect.gen(function* () {
+    const dataDir = path.resolve(options.dataDir ?? path.join(os.homedir(), ".hakuriver"))
+    const bindIp = options.bindIp ?? "127.0.0.1"
+    const reach = bindIp === "0.0.0.0" || bindIp === "::" ? "127.0.0.1" : bindIp
+    const wanted = options.port ?? options.base.network.host_port
+    const probeHost = bindIp === "0.0.0.0" || bindIp === "::" ? undefined : bindIp
+    const noPort = (e: Error) =>
+      new CliFailure({ message: `cannot find a free port: ${e.message}`, exitCode: 1 })
+    const hostPort = wanted === 0 ? yield* Effect.mapError(freePort(probeHost), noPort) : wanted
+    const runnerPort = yield* Effect.mapError(freePort(probeHost), noPort)
+    const shared = path.join(dataDir, "shared")
+    const temp = path.join(dataDir, "temp")
+    yield* Effect.try({
+      try: () => {
+        for (const dir of [dataDir, shared, temp]) fs.mkdirSync(dir, { recursive: true })
+      },
+      catch: (e) =>
+        new CliFailure({
+          message: `cannot create the data dir ${dataDir}: ${String(e)}`,
+          exitCode: ExitCode.usage
+        })
+    })
+    const base = options.base
+    return {
+      ...base,
+      network: {
+        ...base.network,
+        host_bind_ip: bindIp,
+        host_port: hostPort,
+        host_reachable_address: reach,
+        runner_bind_ip: bindIp,
+        runner_address: reach,
+        runner_port: runnerPort
+      },
+      paths: { ...base.paths, shared_dir: shared, local_temp_dir: temp },
+      database: { db_file: path.join(dataDir, "hakuriver.db") },
+      runner: { ...base.runner, executor: options.executor ?? base.runner.executor }
+    } satisfies HakuRiverConfig
+  })
+
+/**
+ * Builds a layer on its own (its own memo map), so that two servers made with `HttpApiBuilder`
+ * do not share one router.
+ */
+const isolated = <A, E>(layer: Layer.Layer<A, E>): Layer.Layer<never, E> =>
+  Layer.scopedDiscard(Layer.build(layer))
+
+/**
+ * The host and one runner of a configuration, in one layer. The host starts first, so that the
+ * runner registers at once.
+ * @category layers
+ */
+export const layer = (config: HakuRiverConfig) =>
+  Layer.merge(isolated(Host.layer(config)), isolated(Runner.layer(config)))
+
+/**
+ * Waits until the local runner has registered with the host (at most `timeout`) and returns it.
+ * @category waiting
+ */
+export const awaitRunner = (config: HakuRiverConfig, timeout: Duration.DurationInput = "60 seconds") =>
+  Effect.gen(function* () {
+    const client = yield* HakuRiverClient
+    return yield* client.nodes().pipe(
+      Effect.flatMap((nodes) => {
+        const online = nodes.find((n: NodeView) => n.status === "online")
+        return online === undefined ? Effect.fail("not yet" as const) : Effect.succeed(online)
+      }),
+      Effect.retry(Schedule.spaced("100 millis")),
+      Effect.timeoutFail({
+        duration: timeout,
+        onTimeout: () =>
+          new CliFailure({ message: "the local runner did not register with the host in time", exitCode: 1 })
+      })
+    )
+  }).pipe(Effect.provide(HakuRiverClient.layer({ url: hostUrlOf(config), token: config.security.token })))
