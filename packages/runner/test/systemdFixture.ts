@@ -79,14 +79,18 @@ export const startFixture = (container: string, task: FixtureTask) =>
     child.stderr.on("data", (chunk: Buffer) => stderr.push(chunk.toString("utf8")))
     child.once("exit", (code) => Queue.unsafeOffer(events, { event: "fixture-exit", message: String(code) }))
 
-    /** The next event, which must be `name`. */
-    const expectEvent = (name: string, timeout: Duration.DurationInput = "60 seconds") =>
+    /** The next event (lines that are not events are skipped). */
+    const nextEvent = (timeout: Duration.DurationInput = "60 seconds") =>
       Queue.take(events).pipe(
         Effect.repeat({ while: (e) => e.event === "noise" }),
         Effect.timeoutFail({
           duration: timeout,
-          onTimeout: () => new FixtureError({ detail: `no ${name} event; stderr: ${stderr.join("")}` })
-        }),
+          onTimeout: () => new FixtureError({ detail: `no event in time; stderr: ${stderr.join("")}` })
+        })
+      )
+    /** The next event, which must be `name`. */
+    const expectEvent = (name: string, timeout: Duration.DurationInput = "60 seconds") =>
+      nextEvent(timeout).pipe(
         Effect.flatMap((e) =>
           e.event === name
             ? Effect.succeed(e)
@@ -98,5 +102,5 @@ export const startFixture = (container: string, task: FixtureTask) =>
         )
       )
     const send = (line: string) => Effect.sync(() => child.stdin.write(`${line}\n`))
-    return { expectEvent, send }
+    return { nextEvent, expectEvent, send }
   })
