@@ -110,3 +110,7 @@ export const eventually = <A, E, R>(
 /** A TaskSpec from its wire form (`targets` as strings, `cores` as a number). */
 export const spec = (command: ReadonlyArray<string>, fields: Record<string, unknown> = {}): TaskSpec =>
   Schema.decodeUnknownSync(TaskSpec)({ command, ...fields })
+
+/** The tasks with these ids, in this order. */
+export const getTasks = (client: HostClient, ids: ReadonlyArray<TaskId>) =>
+  Effect.forEach(ids, (id) => client.tasks.get({ path: { id } }))
