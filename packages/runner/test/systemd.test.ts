@@ -142,6 +142,67 @@ describe.skipIf(missing !== undefined)("systemd executor in a booted systemd con
     )
 
     it.scoped(
+      "re-attaches to a task that outlived the runner: pause, resume and kill it, outcome marked lost",
+      () =>
+        Effect.gen(function* () {
+          const container = yield* SystemdContainer
+          const taskId = String(nextTaskId++)
+          const marker = `hakuriver-marker-${taskId}`
+          const counter = path.join(container.sharedDir, `${taskId}.counter`)
+          const task = {
+            taskId,
+            command: [
+              "sh",
+              "-c",
+              `i=0; while true; do i=$((i+1)); echo $i > ${counter}; sleep 0.1; done # ${marker}`
+            ],
+            cores: 1,
+            memoryBytes: 100_000_000,
+            env: {},
+            sharedDir: container.sharedDir
+          }
+          const first = yield* startFixture(container.name, task)
+          const started = yield* first.expectEvent("started")
+          // the runner dies without any cleanup
+          yield* container.exec(["kill", "-KILL", String(started.pid)])
+          yield* first.expectEvent("fixture-exit")
+          const unit = `hakuriver-task-${taskId}.scope`
+          expect(yield* show(unit, ["ActiveState"])).toMatchObject({ ActiveState: "active" })
+          const before = yield* readCounter(counter)
+          yield* eventually("the orphaned task counts on", readCounter(counter), (n) => n > before + 2)
+
+          const second = yield* startFixture(container.name, { ...task, mode: "recover" })
+          expect((yield* second.expectEvent("survivors")).units).toContain(unit)
+          expect((yield* second.expectEvent("started")).unit).toBe(unit)
+          yield* second.send("pause")
+          yield* second.expectEvent("paused")
+          yield* eventually(
+            "the recovered task's processes are stopped",
+            statesOf(marker),
+            (s) => s.includes("T") && s.every((c) => c === "T" || c === "D")
+          )
+          yield* second.send("resume")
+          yield* second.expectEvent("resumed")
+          const atResume = yield* readCounter(counter)
+          yield* eventually("the recovered task counts on", readCounter(counter), (n) => n > atResume + 2)
+          yield* second.send("kill")
+          const ends = [yield* second.nextEvent(), yield* second.nextEvent()]
+          expect(ends.map((e) => e.event).sort()).toEqual(["exited", "killed"])
+          expect(ends.find((e) => e.event === "exited")?.result).toMatchObject({
+            exitCode: -1,
+            lost: true,
+            oomKilled: false
+          })
+          yield* eventually(
+            "the unit is gone",
+            show(unit, ["LoadState"]),
+            (p) => p["LoadState"] === "not-found"
+          )
+        }),
+      { timeout: 90_000 }
+    )
+
+    it.scoped(
       "reports the task's own exit code",
       () =>
         Effect.gen(function* () {

@@ -11,13 +11,16 @@ import { projectRoot } from "./systemdContainer.js"
 export const FixtureEvent = Schema.Struct({
   event: Schema.String,
   unit: Schema.optional(Schema.String),
+  units: Schema.optional(Schema.Array(Schema.String)),
+  pid: Schema.optional(Schema.Number),
   message: Schema.optional(Schema.String),
   result: Schema.optional(
     Schema.Struct({
       exitCode: Schema.Number,
       signal: Schema.optional(Schema.String),
       oomKilled: Schema.Boolean,
-      error: Schema.optional(Schema.String)
+      error: Schema.optional(Schema.String),
+      lost: Schema.optional(Schema.Boolean)
     })
   )
 })
@@ -38,6 +41,8 @@ export interface FixtureTask {
   readonly memoryBytes: number | null
   readonly env: Readonly<Record<string, string>>
   readonly sharedDir: string
+  /** `recover` re-attaches to the task left running by an earlier fixture. */
+  readonly mode?: "run" | "recover"
 }
 
 const decodeEvent = Schema.decodeUnknownOption(Schema.parseJson(FixtureEvent))
