@@ -6,7 +6,9 @@
  *
  * @since 0.1.0
  */
+import { createRequire } from "node:module"
 import * as path from "node:path"
+import { pathToFileURL } from "node:url"
 
 /**
  * A parsed `FILE:EXPORT` target.
@@ -50,10 +52,10 @@ try {
 
 const needsTsx = (file: string): boolean => /\.[mc]?ts$/.test(file)
 
-/** The tsx loader as a file URL, when it can be found. */
+/** The tsx loader as a file URL, when it can be found from here. */
 const tsxLoader = (): string | undefined => {
   try {
-    return import.meta.resolve("tsx")
+    return pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href
   } catch {
     return undefined
   }
