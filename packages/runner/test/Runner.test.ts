@@ -61,170 +61,188 @@ const statusesOf = (state: MiniHostState, task: Task) =>
 const read = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "")
 
 describe("Runner against a minimal host", () => {
-  it.scopedLive("registers with its real port, heartbeats, runs a task and reports it", () =>
-    Effect.gen(function* () {
-      const dir = yield* tempDir
-      const state = makeState()
-      const hostPort = yield* serveMiniHost(state, { token })
-      const { shared } = yield* startRunner(dir, hostPort)
-      yield* eventually(() => state.registrations.length > 0)
-      const info = state.registrations[0]!
-      expect(info.name).toBe("r1")
-      expect(info.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
-      expect(info.url.endsWith(":0")).toBe(false)
-      expect(info.executors).toEqual(["process"])
-      expect(info.cores).toBeGreaterThan(0)
+  it.scopedLive(
+    "registers with its real port, heartbeats, runs a task and reports it",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* tempDir
+        const state = makeState()
+        const hostPort = yield* serveMiniHost(state, { token })
+        const { shared } = yield* startRunner(dir, hostPort)
+        yield* eventually(() => state.registrations.length > 0)
+        const info = state.registrations[0]!
+        expect(info.name).toBe("r1")
+        expect(info.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+        expect(info.url.endsWith(":0")).toBe(false)
+        expect(info.executors).toEqual(["process"])
+        expect(info.cores).toBeGreaterThan(0)
 
-      const client = yield* runnerClient(info.url)
-      expect((yield* client.info.ping()).service).toBe("hakuriver-runner")
-      expect((yield* client.info.info()).url).toBe(info.url)
+        const client = yield* runnerClient(info.url)
+        expect((yield* client.info.ping()).service).toBe("hakuriver-runner")
+        expect((yield* client.info.info()).url).toBe(info.url)
 
-      const task = makeTask(
-        shared,
-        [node, "-e", "console.log('out:' + process.env.GREETING); process.exit(0)"],
-        {
-          env: { GREETING: "hi there" }
-        }
-      )
-      state.tasks.set(task.taskId, task)
-      const accepted = yield* client.tasks.run({ payload: task })
-      expect(accepted.executor).toBe("process")
-      yield* eventually(() => statusesOf(state, task).includes("completed"))
-      expect(statusesOf(state, task)).toEqual(["running", "completed"])
-      expect(state.reports.find((r) => r.status === "completed")?.exitCode).toBe(0)
-      expect(read(task.stdoutPath)).toBe("out:hi there\n")
+        const task = makeTask(
+          shared,
+          [node, "-e", "console.log('out:' + process.env.GREETING); process.exit(0)"],
+          {
+            env: { GREETING: "hi there" }
+          }
+        )
+        state.tasks.set(task.taskId, task)
+        const accepted = yield* client.tasks.run({ payload: task })
+        expect(accepted.executor).toBe("process")
+        yield* eventually(() => statusesOf(state, task).includes("completed"))
+        expect(statusesOf(state, task)).toEqual(["running", "completed"])
+        expect(state.reports.find((r) => r.status === "completed")?.exitCode).toBe(0)
+        expect(read(task.stdoutPath)).toBe("out:hi there\n")
 
-      const failing = makeTask(shared, [node, "-e", "process.exit(5)"], { memoryBytes: 1000000 })
-      state.tasks.set(failing.taskId, failing)
-      yield* client.tasks.run({ payload: failing })
-      yield* eventually(() => statusesOf(state, failing).includes("failed"))
-      const failed = state.reports.find((r) => r.taskId === failing.taskId && r.status === "failed")
-      expect(failed?.exitCode).toBe(5)
-      expect(failed?.error).toContain("enforces no limits")
+        const failing = makeTask(shared, [node, "-e", "process.exit(5)"], { memoryBytes: 1000000 })
+        state.tasks.set(failing.taskId, failing)
+        yield* client.tasks.run({ payload: failing })
+        yield* eventually(() => statusesOf(state, failing).includes("failed"))
+        const failed = state.reports.find((r) => r.taskId === failing.taskId && r.status === "failed")
+        expect(failed?.exitCode).toBe(5)
+        expect(failed?.error).toContain("enforces no limits")
 
-      yield* eventually(() => state.heartbeats.length >= 2)
-      const beat = state.heartbeats.at(-1)!
-      expect(beat.name).toBe("r1")
-      expect(beat.usage.memoryUsedBytes).toBeGreaterThan(0)
-    })
+        yield* eventually(() => state.heartbeats.length >= 2)
+        const beat = state.heartbeats.at(-1)!
+        expect(beat.name).toBe("r1")
+        expect(beat.usage.memoryUsedBytes).toBeGreaterThan(0)
+      }),
+    30_000
   )
 
-  it.scopedLive("kill, pause and resume through the API; refusals are typed", () =>
-    Effect.gen(function* () {
-      const dir = yield* tempDir
-      const state = makeState()
-      const hostPort = yield* serveMiniHost(state, { token })
-      const { shared } = yield* startRunner(dir, hostPort)
-      yield* eventually(() => state.registrations.length > 0)
-      const client = yield* runnerClient(state.registrations[0]!.url)
+  it.scopedLive(
+    "kill, pause and resume through the API; refusals are typed",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* tempDir
+        const state = makeState()
+        const hostPort = yield* serveMiniHost(state, { token })
+        const { shared } = yield* startRunner(dir, hostPort)
+        yield* eventually(() => state.registrations.length > 0)
+        const client = yield* runnerClient(state.registrations[0]!.url)
 
-      const task = makeTask(shared, [node, "-e", "let i = 0; setInterval(() => console.log(i++), 20)"])
-      state.tasks.set(task.taskId, task)
-      yield* client.tasks.run({ payload: task })
-      yield* eventually(() => statusesOf(state, task).includes("running"))
-      const again = yield* Effect.flip(client.tasks.run({ payload: task }))
-      expect(again._tag).toBe("Conflict")
-      expect(yield* client.tasks.running()).toContain(task.taskId)
-      yield* eventually(() => state.heartbeats.some((h) => h.runningTaskIds.includes(task.taskId)))
-
-      yield* client.tasks.pause({ path: { id: task.taskId } })
-      yield* Effect.sleep("100 millis")
-      const paused = read(task.stdoutPath).length
-      yield* Effect.sleep("300 millis")
-      expect(read(task.stdoutPath).length).toBe(paused)
-      expect((yield* Effect.flip(client.tasks.pause({ path: { id: task.taskId } })))._tag).toBe("Conflict")
-      yield* client.tasks.resume({ path: { id: task.taskId } })
-      yield* eventually(() => read(task.stdoutPath).length > paused)
-      yield* client.tasks.kill({ path: { id: task.taskId } })
-      yield* eventually(() => statusesOf(state, task).includes("killed"))
-      expect(statusesOf(state, task)).toEqual(["running", "paused", "running", "killed"])
-      expect(yield* client.tasks.running()).not.toContain(task.taskId)
-      expect((yield* Effect.flip(client.tasks.kill({ path: { id: task.taskId } })))._tag).toBe("NotFound")
-    })
-  )
-
-  it.scopedLive("refuses requests without the token", () =>
-    Effect.gen(function* () {
-      const dir = yield* tempDir
-      const state = makeState()
-      const hostPort = yield* serveMiniHost(state, { token })
-      const { shared } = yield* startRunner(dir, hostPort)
-      yield* eventually(() => state.registrations.length > 0)
-      const url = state.registrations[0]!.url
-      const anonymous = yield* runnerClient(url, null)
-      const wrong = yield* runnerClient(url, "wrong")
-      expect((yield* Effect.flip(anonymous.tasks.running()))._tag).toBe("Unauthorized")
-      const task = makeTask(shared, [node, "-e", "0"])
-      expect((yield* Effect.flip(wrong.tasks.run({ payload: task })))._tag).toBe("Unauthorized")
-      expect(fs.existsSync(task.stdoutPath)).toBe(false)
-    })
-  )
-
-  it.scopedLive("buffers status reports while the host is down and delivers them in order", () =>
-    Effect.gen(function* () {
-      const dir = yield* tempDir
-      const state = makeState()
-      const hostPort = yield* freePort()
-      const runnerPort = yield* freePort()
-      const { shared, stateDir } = yield* startRunner(dir, hostPort, runnerPort)
-      const client = yield* runnerClient(`http://127.0.0.1:${runnerPort}`)
-      const tasks = [0, 1, 2].map((i) =>
-        makeTask(shared, [node, "-e", `console.log(${i}); process.exit(${i})`])
-      )
-      for (const task of tasks) {
+        const task = makeTask(shared, [node, "-e", "let i = 0; setInterval(() => console.log(i++), 20)"])
         state.tasks.set(task.taskId, task)
         yield* client.tasks.run({ payload: task })
-      }
-      const outbox = path.join(stateDir, "outbox.json")
-      const queued = () =>
-        fs.existsSync(outbox) ? (JSON.parse(read(outbox)) as Array<{ status: string }>) : []
-      yield* eventually(() => queued().filter((u) => u.status !== "running").length === 3)
-      expect(state.reports).toEqual([])
-      // Finished tasks with unreported outcomes still count as running for the host.
-      expect([...(yield* client.tasks.running())].sort()).toEqual(tasks.map((t) => t.taskId).sort())
+        yield* eventually(() => statusesOf(state, task).includes("running"))
+        const again = yield* Effect.flip(client.tasks.run({ payload: task }))
+        expect(again._tag).toBe("Conflict")
+        expect(yield* client.tasks.running()).toContain(task.taskId)
+        yield* eventually(() => state.heartbeats.some((h) => h.runningTaskIds.includes(task.taskId)))
 
-      yield* serveMiniHost(state, { port: hostPort, token })
-      yield* eventually(() => state.reports.length === 6)
-      for (const [i, task] of tasks.entries()) {
-        expect(statusesOf(state, task)).toEqual(["running", i === 0 ? "completed" : "failed"])
-        expect(state.reports.find((r) => r.taskId === task.taskId && r.status !== "running")?.exitCode).toBe(
-          i
-        )
-      }
-      yield* eventually(() => queued().length === 0)
-      yield* eventually(() => state.registrations.length > 0)
-    })
+        yield* client.tasks.pause({ path: { id: task.taskId } })
+        yield* Effect.sleep("100 millis")
+        const paused = read(task.stdoutPath).length
+        yield* Effect.sleep("300 millis")
+        expect(read(task.stdoutPath).length).toBe(paused)
+        expect((yield* Effect.flip(client.tasks.pause({ path: { id: task.taskId } })))._tag).toBe("Conflict")
+        yield* client.tasks.resume({ path: { id: task.taskId } })
+        yield* eventually(() => read(task.stdoutPath).length > paused)
+        yield* client.tasks.kill({ path: { id: task.taskId } })
+        yield* eventually(() => statusesOf(state, task).includes("killed"))
+        expect(statusesOf(state, task)).toEqual(["running", "paused", "running", "killed"])
+        expect(yield* client.tasks.running()).not.toContain(task.taskId)
+        expect((yield* Effect.flip(client.tasks.kill({ path: { id: task.taskId } })))._tag).toBe("NotFound")
+      }),
+    30_000
   )
 
-  it.scopedLive("registers again when the host forgets it, and kills what the host has finished", () =>
-    Effect.gen(function* () {
-      const dir = yield* tempDir
-      const state = makeState()
-      const hostPort = yield* serveMiniHost(state, { token })
-      const { shared } = yield* startRunner(dir, hostPort)
-      yield* eventually(() => state.heartbeats.length > 0)
-      state.known.clear()
-      yield* eventually(() => state.registrations.length === 2)
+  it.scopedLive(
+    "refuses requests without the token",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* tempDir
+        const state = makeState()
+        const hostPort = yield* serveMiniHost(state, { token })
+        const { shared } = yield* startRunner(dir, hostPort)
+        yield* eventually(() => state.registrations.length > 0)
+        const url = state.registrations[0]!.url
+        const anonymous = yield* runnerClient(url, null)
+        const wrong = yield* runnerClient(url, "wrong")
+        expect((yield* Effect.flip(anonymous.tasks.running()))._tag).toBe("Unauthorized")
+        const task = makeTask(shared, [node, "-e", "0"])
+        expect((yield* Effect.flip(wrong.tasks.run({ payload: task })))._tag).toBe("Unauthorized")
+        expect(fs.existsSync(task.stdoutPath)).toBe(false)
+      }),
+    30_000
+  )
 
-      const client = yield* runnerClient(state.registrations[0]!.url)
-      const task = makeTask(shared, [node, "-e", "setInterval(() => {}, 1000)"])
-      state.tasks.set(task.taskId, task)
-      yield* client.tasks.run({ payload: task })
-      yield* eventually(() => statusesOf(state, task).includes("running"))
-      state.killTaskIds = [task.taskId]
-      yield* eventually(() => statusesOf(state, task).includes("killed"))
-    })
+  it.scopedLive(
+    "buffers status reports while the host is down and delivers them in order",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* tempDir
+        const state = makeState()
+        const hostPort = yield* freePort()
+        const runnerPort = yield* freePort()
+        const { shared, stateDir } = yield* startRunner(dir, hostPort, runnerPort)
+        const client = yield* runnerClient(`http://127.0.0.1:${runnerPort}`)
+        const tasks = [0, 1, 2].map((i) =>
+          makeTask(shared, [node, "-e", `console.log(${i}); process.exit(${i})`])
+        )
+        for (const task of tasks) {
+          state.tasks.set(task.taskId, task)
+          yield* client.tasks.run({ payload: task })
+        }
+        const outbox = path.join(stateDir, "outbox.json")
+        const queued = () =>
+          fs.existsSync(outbox) ? (JSON.parse(read(outbox)) as Array<{ status: string }>) : []
+        yield* eventually(() => queued().filter((u) => u.status !== "running").length === 3)
+        expect(state.reports).toEqual([])
+        // Finished tasks with unreported outcomes still count as running for the host.
+        expect([...(yield* client.tasks.running())].sort()).toEqual(tasks.map((t) => t.taskId).sort())
+
+        yield* serveMiniHost(state, { port: hostPort, token })
+        yield* eventually(() => state.reports.length === 6)
+        for (const [i, task] of tasks.entries()) {
+          expect(statusesOf(state, task)).toEqual(["running", i === 0 ? "completed" : "failed"])
+          expect(
+            state.reports.find((r) => r.taskId === task.taskId && r.status !== "running")?.exitCode
+          ).toBe(i)
+        }
+        yield* eventually(() => queued().length === 0)
+        yield* eventually(() => state.registrations.length > 0)
+      }),
+    30_000
+  )
+
+  it.scopedLive(
+    "registers again when the host forgets it, and kills what the host has finished",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* tempDir
+        const state = makeState()
+        const hostPort = yield* serveMiniHost(state, { token })
+        const { shared } = yield* startRunner(dir, hostPort)
+        yield* eventually(() => state.heartbeats.length > 0)
+        state.known.clear()
+        yield* eventually(() => state.registrations.length === 2)
+
+        const client = yield* runnerClient(state.registrations[0]!.url)
+        const task = makeTask(shared, [node, "-e", "setInterval(() => {}, 1000)"])
+        state.tasks.set(task.taskId, task)
+        yield* client.tasks.run({ payload: task })
+        yield* eventually(() => statusesOf(state, task).includes("running"))
+        state.killTaskIds = [task.taskId]
+        yield* eventually(() => statusesOf(state, task).includes("killed"))
+      }),
+    30_000
   )
 })
 
 describe("Runner start", () => {
-  it.scopedLive("fails when its port is taken", () =>
-    Effect.gen(function* () {
-      const dir = yield* tempDir
-      const state = makeState()
-      const hostPort = yield* serveMiniHost(state)
-      const exit = yield* Effect.exit(startRunner(dir, hostPort, hostPort))
-      expect(Exit.isFailure(exit)).toBe(true)
-    })
+  it.scopedLive(
+    "fails when its port is taken",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* tempDir
+        const state = makeState()
+        const hostPort = yield* serveMiniHost(state)
+        const exit = yield* Effect.exit(startRunner(dir, hostPort, hostPort))
+        expect(Exit.isFailure(exit)).toBe(true)
+      }),
+    30_000
   )
 })

@@ -62,118 +62,136 @@ const node = process.execPath
 const read = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "")
 
 describe("ProcessExecutor", () => {
-  it.scopedLive("writes stdout and stderr to the log files and reports the exit code", () =>
-    Effect.gen(function* () {
-      const { executor, request } = yield* setup
-      const req = request(
-        makeTask([node, "-e", "console.log('hello out'); console.error('hello err'); process.exit(3)"])
-      )
-      const execution = yield* executor.run(req)
-      const result = yield* execution.wait
-      expect(result).toMatchObject({ exitCode: 3, oomKilled: false })
-      expect(result.signal).toBeUndefined()
-      expect(read(req.logs.stdout)).toBe("hello out\n")
-      expect(read(req.logs.stderr)).toBe("hello err\n")
-      expect(execution.handle.kind).toBe("process")
-    })
+  it.scopedLive(
+    "writes stdout and stderr to the log files and reports the exit code",
+    () =>
+      Effect.gen(function* () {
+        const { executor, request } = yield* setup
+        const req = request(
+          makeTask([node, "-e", "console.log('hello out'); console.error('hello err'); process.exit(3)"])
+        )
+        const execution = yield* executor.run(req)
+        const result = yield* execution.wait
+        expect(result).toMatchObject({ exitCode: 3, oomKilled: false })
+        expect(result.signal).toBeUndefined()
+        expect(read(req.logs.stdout)).toBe("hello out\n")
+        expect(read(req.logs.stderr)).toBe("hello err\n")
+        expect(execution.handle.kind).toBe("process")
+      }),
+    30_000
   )
 
-  it.scopedLive("passes the task env and the HAKURIVER_* variables, in the shared dir", () =>
-    Effect.gen(function* () {
-      const { executor, request, shared, temp } = yield* setup
-      const task = makeTask(
-        [
-          node,
-          "-e",
-          "const e = process.env; console.log(JSON.stringify({ cwd: process.cwd(), id: e.HAKURIVER_TASK_ID, tmp: e.HAKURIVER_LOCAL_TEMP_DIR, sh: e.HAKURIVER_SHARED_DIR, numa: e.HAKURIVER_TARGET_NUMA_NODE, foo: e.FOO, path: typeof e.PATH }))"
-        ],
-        { env: { FOO: "bar baz" }, numaNode: 1 }
-      )
-      const req = request(task)
-      const result = yield* Effect.flatMap(executor.run(req), (e) => e.wait)
-      expect(result.exitCode).toBe(0)
-      expect(JSON.parse(read(req.logs.stdout))).toEqual({
-        cwd: fs.realpathSync(shared),
-        id: task.taskId,
-        tmp: temp,
-        sh: shared,
-        numa: "1",
-        foo: "bar baz",
-        path: "string"
-      })
-    })
+  it.scopedLive(
+    "passes the task env and the HAKURIVER_* variables, in the shared dir",
+    () =>
+      Effect.gen(function* () {
+        const { executor, request, shared, temp } = yield* setup
+        const task = makeTask(
+          [
+            node,
+            "-e",
+            "const e = process.env; console.log(JSON.stringify({ cwd: process.cwd(), id: e.HAKURIVER_TASK_ID, tmp: e.HAKURIVER_LOCAL_TEMP_DIR, sh: e.HAKURIVER_SHARED_DIR, numa: e.HAKURIVER_TARGET_NUMA_NODE, foo: e.FOO, path: typeof e.PATH }))"
+          ],
+          { env: { FOO: "bar baz" }, numaNode: 1 }
+        )
+        const req = request(task)
+        const result = yield* Effect.flatMap(executor.run(req), (e) => e.wait)
+        expect(result.exitCode).toBe(0)
+        expect(JSON.parse(read(req.logs.stdout))).toEqual({
+          cwd: fs.realpathSync(shared),
+          id: task.taskId,
+          tmp: temp,
+          sh: shared,
+          numa: "1",
+          foo: "bar baz",
+          path: "string"
+        })
+      }),
+    30_000
   )
 
-  it.scopedLive("hands shell metacharacters to the program verbatim", () =>
-    Effect.gen(function* () {
-      const { executor, request } = yield* setup
-      const args = ["$(echo hi)", "a;b", "*", "`id`", "'\"", "x > y", "$HOME", " spaced "]
-      const req = request(
-        makeTask([node, "-e", "console.log(JSON.stringify(process.argv.slice(1)))", ...args])
-      )
-      const result = yield* Effect.flatMap(executor.run(req), (e) => e.wait)
-      expect(result.exitCode).toBe(0)
-      expect(JSON.parse(read(req.logs.stdout))).toEqual(args)
-    })
+  it.scopedLive(
+    "hands shell metacharacters to the program verbatim",
+    () =>
+      Effect.gen(function* () {
+        const { executor, request } = yield* setup
+        const args = ["$(echo hi)", "a;b", "*", "`id`", "'\"", "x > y", "$HOME", " spaced "]
+        const req = request(
+          makeTask([node, "-e", "console.log(JSON.stringify(process.argv.slice(1)))", ...args])
+        )
+        const result = yield* Effect.flatMap(executor.run(req), (e) => e.wait)
+        expect(result.exitCode).toBe(0)
+        expect(JSON.parse(read(req.logs.stdout))).toEqual(args)
+      }),
+    30_000
   )
 
-  it.scopedLive("reports a command that cannot start as an exit result with an error", () =>
-    Effect.gen(function* () {
-      const { executor, request } = yield* setup
-      const req = request(makeTask(["/nonexistent/hakuriver-no-such-program", "x"]))
-      const result = yield* Effect.flatMap(executor.run(req), (e) => e.wait)
-      expect(result.exitCode).toBe(ProcessExecutor.cannotStartExitCode)
-      expect(result.error).toContain("ENOENT")
-    })
+  it.scopedLive(
+    "reports a command that cannot start as an exit result with an error",
+    () =>
+      Effect.gen(function* () {
+        const { executor, request } = yield* setup
+        const req = request(makeTask(["/nonexistent/hakuriver-no-such-program", "x"]))
+        const result = yield* Effect.flatMap(executor.run(req), (e) => e.wait)
+        expect(result.exitCode).toBe(ProcessExecutor.cannotStartExitCode)
+        expect(result.error).toContain("ENOENT")
+      }),
+    30_000
   )
 
-  it.scopedLive("kill ends the whole process group with SIGKILL", () =>
-    Effect.gen(function* () {
-      const { executor, request, dir } = yield* setup
-      const pidFile = path.join(dir, "grandchild.pid")
-      const script = `const c = require("child_process").spawn("sleep", ["30"], { stdio: "ignore" }); require("fs").writeFileSync(${JSON.stringify(pidFile)}, String(c.pid)); setInterval(() => {}, 1000)`
-      const execution = yield* executor.run(request(makeTask([node, "-e", script])))
-      while (!fs.existsSync(pidFile)) yield* Effect.sleep("20 millis")
-      const grandchild = Number(fs.readFileSync(pidFile, "utf8"))
-      yield* execution.kill
-      const result = yield* execution.wait
-      expect(result).toMatchObject({ exitCode: 137, signal: "SIGKILL" })
-      const gone = () => {
-        try {
-          process.kill(grandchild, 0)
-          return false
-        } catch {
-          return true
+  it.scopedLive(
+    "kill ends the whole process group with SIGKILL",
+    () =>
+      Effect.gen(function* () {
+        const { executor, request, dir } = yield* setup
+        const pidFile = path.join(dir, "grandchild.pid")
+        const script = `const c = require("child_process").spawn("sleep", ["30"], { stdio: "ignore" }); require("fs").writeFileSync(${JSON.stringify(pidFile)}, String(c.pid)); setInterval(() => {}, 1000)`
+        const execution = yield* executor.run(request(makeTask([node, "-e", script])))
+        while (!fs.existsSync(pidFile)) yield* Effect.sleep("20 millis")
+        const grandchild = Number(fs.readFileSync(pidFile, "utf8"))
+        yield* execution.kill
+        const result = yield* execution.wait
+        expect(result).toMatchObject({ exitCode: 137, signal: "SIGKILL" })
+        const gone = () => {
+          try {
+            process.kill(grandchild, 0)
+            return false
+          } catch {
+            return true
+          }
         }
-      }
-      for (let i = 0; i < 100 && !gone(); i++) yield* Effect.sleep("20 millis")
-      expect(gone()).toBe(true)
-    })
+        for (let i = 0; i < 100 && !gone(); i++) yield* Effect.sleep("20 millis")
+        expect(gone()).toBe(true)
+      }),
+    30_000
   )
 
-  it.scopedLive("pause stops progress and resume continues it", () =>
-    Effect.gen(function* () {
-      const { executor, request } = yield* setup
-      const req = request(
-        makeTask([node, "-e", "let i = 0; setInterval(() => console.log(i++), 20)"], { cores: 2 })
-      )
-      const execution = yield* executor.run(req)
-      while (read(req.logs.stdout).length < 10) yield* Effect.sleep("20 millis")
-      yield* execution.pause
-      yield* Effect.sleep("100 millis")
-      const paused = read(req.logs.stdout).length
-      yield* Effect.sleep("300 millis")
-      expect(read(req.logs.stdout).length).toBe(paused)
-      yield* execution.resume
-      for (let i = 0; i < 100 && read(req.logs.stdout).length === paused; i++)
-        yield* Effect.sleep("20 millis")
-      expect(read(req.logs.stdout).length).toBeGreaterThan(paused)
-      yield* execution.kill
-      const result = yield* execution.wait
-      expect(result.signal).toBe("SIGKILL")
-      const again = yield* Effect.exit(execution.pause)
-      expect(Exit.isFailure(again)).toBe(true)
-    })
+  it.scopedLive(
+    "pause stops progress and resume continues it",
+    () =>
+      Effect.gen(function* () {
+        const { executor, request } = yield* setup
+        const req = request(
+          makeTask([node, "-e", "let i = 0; setInterval(() => console.log(i++), 20)"], { cores: 2 })
+        )
+        const execution = yield* executor.run(req)
+        while (read(req.logs.stdout).length < 10) yield* Effect.sleep("20 millis")
+        yield* execution.pause
+        yield* Effect.sleep("100 millis")
+        const paused = read(req.logs.stdout).length
+        yield* Effect.sleep("300 millis")
+        expect(read(req.logs.stdout).length).toBe(paused)
+        yield* execution.resume
+        for (let i = 0; i < 100 && read(req.logs.stdout).length === paused; i++)
+          yield* Effect.sleep("20 millis")
+        expect(read(req.logs.stdout).length).toBeGreaterThan(paused)
+        yield* execution.kill
+        const result = yield* execution.wait
+        expect(result.signal).toBe("SIGKILL")
+        const again = yield* Effect.exit(execution.pause)
+        expect(Exit.isFailure(again)).toBe(true)
+      }),
+    30_000
   )
 
   it("warns about limits it does not enforce", () => {
@@ -183,41 +201,47 @@ describe("ProcessExecutor", () => {
     )
   })
 
-  it.scopedLive("a restarted executor finds a surviving process, can kill it, and reports it lost", () =>
-    Effect.gen(function* () {
-      const { executor, request, stateDir } = yield* setup
-      const task = makeTask([node, "-e", "setInterval(() => {}, 1000)"])
-      // The first runner's scope stays open: the process outlives that "runner".
-      const firstScope = yield* Scope.make()
-      yield* Effect.addFinalizer(() => Scope.close(firstScope, Exit.void))
-      const first = yield* executor.run(request(task)).pipe(Scope.extend(firstScope))
+  it.scopedLive(
+    "a restarted executor finds a surviving process, can kill it, and reports it lost",
+    () =>
+      Effect.gen(function* () {
+        const { executor, request, stateDir } = yield* setup
+        const task = makeTask([node, "-e", "setInterval(() => {}, 1000)"])
+        // The first runner's scope stays open: the process outlives that "runner".
+        const firstScope = yield* Scope.make()
+        yield* Effect.addFinalizer(() => Scope.close(firstScope, Exit.void))
+        const first = yield* executor.run(request(task)).pipe(Scope.extend(firstScope))
 
-      const restarted = ProcessExecutor.make({ stateDir, pollInterval: "50 millis" })
-      const survivors = yield* restarted.survivors
-      expect(survivors).toEqual([{ kind: "process", taskId: task.taskId, ref: first.handle.ref }])
-      const recovered = yield* restarted.recover(survivors[0]!, request(task).logs)
-      expect(Option.isSome(recovered)).toBe(true)
-      const execution = Option.getOrThrow(recovered)
-      yield* execution.kill
-      const result = yield* execution.wait
-      expect(result).toMatchObject({ lost: true, oomKilled: false })
-      expect(yield* first.wait).toMatchObject({ signal: "SIGKILL" })
-      expect(yield* restarted.survivors).toEqual([])
-      expect(Option.isNone(yield* restarted.recover(survivors[0]!, request(task).logs))).toBe(true)
-    })
+        const restarted = ProcessExecutor.make({ stateDir, pollInterval: "50 millis" })
+        const survivors = yield* restarted.survivors
+        expect(survivors).toEqual([{ kind: "process", taskId: task.taskId, ref: first.handle.ref }])
+        const recovered = yield* restarted.recover(survivors[0]!, request(task).logs)
+        expect(Option.isSome(recovered)).toBe(true)
+        const execution = Option.getOrThrow(recovered)
+        yield* execution.kill
+        const result = yield* execution.wait
+        expect(result).toMatchObject({ lost: true, oomKilled: false })
+        expect(yield* first.wait).toMatchObject({ signal: "SIGKILL" })
+        expect(yield* restarted.survivors).toEqual([])
+        expect(Option.isNone(yield* restarted.recover(survivors[0]!, request(task).logs))).toBe(true)
+      }),
+    30_000
   )
 
-  it.scopedLive("closing the scope kills a task that still runs", () =>
-    Effect.gen(function* () {
-      const { executor, request, stateDir } = yield* setup
-      const scope = yield* Scope.make()
-      const execution = yield* executor
-        .run(request(makeTask([node, "-e", "setInterval(() => {}, 1000)"])))
-        .pipe(Scope.extend(scope))
-      expect(fs.readdirSync(stateDir)).toHaveLength(1)
-      yield* Scope.close(scope, Exit.void)
-      expect((yield* execution.wait).signal).toBe("SIGKILL")
-      expect(fs.readdirSync(stateDir)).toHaveLength(0)
-    })
+  it.scopedLive(
+    "closing the scope kills a task that still runs",
+    () =>
+      Effect.gen(function* () {
+        const { executor, request, stateDir } = yield* setup
+        const scope = yield* Scope.make()
+        const execution = yield* executor
+          .run(request(makeTask([node, "-e", "setInterval(() => {}, 1000)"])))
+          .pipe(Scope.extend(scope))
+        expect(fs.readdirSync(stateDir)).toHaveLength(1)
+        yield* Scope.close(scope, Exit.void)
+        expect((yield* execution.wait).signal).toBe("SIGKILL")
+        expect(fs.readdirSync(stateDir)).toHaveLength(0)
+      }),
+    30_000
   )
 })
