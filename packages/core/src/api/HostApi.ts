@@ -63,7 +63,8 @@ export class RunnersGroup extends HttpApiGroup.make("runners")
       .addSuccess(Task)
       .addError(NotFound)
       .addError(Conflict)
-  ) {}
+  )
+  .middleware(Authorization) {}
 
 /** Client → host: tasks. @category groups */
 export class TasksGroup extends HttpApiGroup.make("tasks")
@@ -116,7 +117,8 @@ export class TasksGroup extends HttpApiGroup.make("tasks")
       .setUrlParams(LogQuery)
       .addSuccess(LogChunk)
       .addError(NotFound)
-  ) {}
+  )
+  .middleware(Authorization) {}
 
 /** Client → host: the cluster. @category groups */
 export class ClusterGroup extends HttpApiGroup.make("cluster")
@@ -127,7 +129,8 @@ export class ClusterGroup extends HttpApiGroup.make("cluster")
       .addSuccess(HealthReport)
       .addError(NotFound)
   )
-  .add(HttpApiEndpoint.get("ping", "/ping").addSuccess(Ping)) {}
+  .add(HttpApiEndpoint.get("ping", "/ping").addSuccess(Ping))
+  .middleware(Authorization) {}
 
 /** Client → host: Docker environments on the host. @category groups */
 export class DockerGroup extends HttpApiGroup.make("docker")
@@ -175,15 +178,17 @@ export class DockerGroup extends HttpApiGroup.make("docker")
   )
   .add(
     HttpApiEndpoint.get("tarProgress", "/docker/tars/:env/progress").setPath(EnvPath).addSuccess(TarProgress)
-  ) {}
+  )
+  .middleware(Authorization) {}
 
 /**
- * The host API: every group behind the optional bearer token.
+ * The host API: every group behind the optional bearer token. The token is required per group
+ * (not on the whole server), so routes beside the API — the dashboard page and its assets —
+ * stay reachable without it; those routes check the token themselves where they need it.
  * @category api
  */
 export class HostApi extends HttpApi.make("HostApi")
   .add(RunnersGroup)
   .add(TasksGroup)
   .add(ClusterGroup)
-  .add(DockerGroup)
-  .middleware(Authorization) {}
+  .add(DockerGroup) {}
