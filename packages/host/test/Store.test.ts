@@ -1,0 +1,162 @@
+import { describe, expect, it } from "@effect/vitest"
+import {
+  allStatuses,
+  canTransition,
+  NodeInfo,
+  NodeName,
+  NodeUsage,
+  type TaskId,
+  type TaskStatus
+} from "@hakuriver/sdk"
+import * as fc from "fast-check"
+import * as path from "node:path"
+import { Effect, Layer, Option } from "effect"
+import * as Store from "../src/Store.js"
+import { TaskEvents } from "../src/TaskEvents.js"
+import { tempDir } from "./support/harness.js"
+
+const storeAt = (file: string) => Store.sqlite(file).pipe(Layer.provideMerge(TaskEvents.Default))
+
+const draft: Store.TaskDraft = {
+  command: ["echo", "hi"],
+  env: { A: "1" },
+  cores: 1.5,
+  memoryBytes: 1_000_000,
+  gpus: [1, 3],
+  numaNode: 0,
+  target: "node1:0::1,3",
+  container: "NULL",
+  privileged: true,
+  mounts: ["/data:/data:ro"]
+}
+
+const logs = (id: TaskId) => ({
+  stdout: `/shared/task_outputs/${id}.out`,
+  stderr: `/shared/task_outputs/${id}.err`
+})
+
+const withStore = <A, E>(file: string, body: Effect.Effect<A, E, Store.Store>) =>
+  Effect.provide(body, storeAt(file))
+
+const node1 = new NodeInfo({
+  name: NodeName.make("node1"),
+  url: "http://127.0.0.1:1",
+  cores: 8,
+  memoryBytes: 16_000_000_000,
+  numa: [],
+  gpus: [],
+  executors: ["process"]
+})
+
+describe("Store (SQLite file)", () => {
+  it.scoped("keeps every task field and increasing ids across reopening the file", () =>
+    Effect.gen(function* () {
+      const file = path.join(yield* tempDir, "sub", "host.db")
+      const first = yield* withStore(
+        file,
+        Effect.flatMap(Store.Store, (s) => s.submit([draft, draft], logs, "2026-01-01T00:00:00.000Z", 1000))
+      )
+      expect(first.tasks.map((t) => t.batchId)).toEqual([first.batchId, first.batchId])
+      const [a, b] = first.tasks.map((t) => t.taskId)
+      expect(BigInt(b ?? "0")).toBeGreaterThan(BigInt(a ?? "0"))
+      // reopen: the same rows come back, and a submission with an earlier clock still gets larger ids
+      const again = yield* withStore(
+        file,
+        Effect.gen(function* () {
+          const s = yield* Store.Store
+          const read = yield* s.getTask(a ?? "")
+          const next = yield* s.submit([draft], logs, "2025-01-01T00:00:00.000Z", 1)
+          return { read, next }
+        })
+      )
+      const read = Option.getOrThrow(again.read)
+      expect(read).toMatchObject({
+        ...draft,
+        status: "pending",
+        node: null,
+        stdoutPath: logs(a as TaskId).stdout
+      })
+      expect(BigInt(again.next.tasks[0]?.taskId ?? "0")).toBeGreaterThan(BigInt(b ?? "0"))
+      expect(again.next.batchId).not.toBe(first.batchId)
+    })
+  )
+
+  it.scoped("a status moves only as the transition table allows (property over random walks)", () =>
+    Effect.gen(function* () {
+      const file = path.join(yield* tempDir, "host.db")
+      yield* withStore(
+        file,
+        Effect.gen(function* () {
+          const s = yield* Store.Store
+          yield* Effect.promise(() =>
+            fc.assert(
+              fc.asyncProperty(fc.array(fc.constantFrom(...allStatuses), { maxLength: 8 }), (walk) =>
+                Effect.runPromise(
+                  Effect.gen(function* () {
+                    const { tasks } = yield* s.submit([draft], logs, "2026-01-01T00:00:00.000Z", 1)
+                    const id = tasks[0]?.taskId ?? ""
+                    let status: TaskStatus = "pending"
+                    for (const to of walk) {
+                      const result = yield* Effect.either(s.transition(id, to, "2026-01-01T00:00:01.000Z"))
+                      const allowed =
+                        to === status ||
+                        canTransition(status, to) ||
+                        (status === "assigning" && canTransition("running", to))
+                      expect(result._tag === "Right").toBe(allowed)
+                      if (result._tag === "Left") expect(result.left._tag).toBe("IllegalTransition")
+                      if (allowed) status = to
+                      const stored = Option.getOrThrow(yield* s.getTask(id))
+                      expect(stored.status).toBe(status)
+                    }
+                  })
+                )
+              ),
+              { numRuns: 60 }
+            )
+          )
+        })
+      )
+    })
+  )
+
+  it.scoped("final statuses set finishedAt; a node going offline loses its active tasks in one step", () =>
+    withStore(
+      ":memory:",
+      Effect.gen(function* () {
+        const s = yield* Store.Store
+        yield* s.upsertNode(node1, "2026-01-01T00:00:00.000Z")
+        const { tasks } = yield* s.submit([draft, draft, draft], logs, "2026-01-01T00:00:00.000Z", 1)
+        const [a, b, c] = tasks.map((t) => t.taskId) as [TaskId, TaskId, TaskId]
+        const node = NodeName.make("node1")
+        yield* s.transition(a, "assigning", "t1", { node })
+        yield* s.transition(a, "running", "t2")
+        yield* s.transition(b, "assigning", "t1", { node })
+        const running = Option.getOrThrow(yield* s.getTask(a))
+        expect(running).toMatchObject({ status: "running", node: "node1", startedAt: "t2", finishedAt: null })
+        const lost = yield* s.markNodeOffline("node1", "node node1 went offline", "t3")
+        expect(lost.map((t) => t.taskId)).toEqual([a, b])
+        const after = yield* s.getTasks([a, b, c])
+        expect(after.map((t) => t.status)).toEqual(["lost", "lost", "pending"])
+        expect(after[0]).toMatchObject({ finishedAt: "t3", error: "node node1 went offline" })
+        expect(Option.getOrThrow(yield* s.getNode("node1")).status).toBe("offline")
+        // a heartbeat brings it back; an unknown node is None
+        const usage = new NodeUsage({
+          cpuPercent: 5,
+          memoryUsedBytes: 1,
+          memoryPercent: 1,
+          temperatures: [],
+          gpus: []
+        })
+        expect(yield* s.heartbeat("node1", usage, "t4")).toEqual(Option.some("offline"))
+        expect(Option.isNone(yield* s.heartbeat("ghost", usage, "t4"))).toBe(true)
+        const back = Option.getOrThrow(yield* s.getNode("node1"))
+        expect(back).toMatchObject({ status: "online", lastHeartbeatAt: "t4" })
+        expect(back.usage?.cpuPercent).toBe(5)
+        // filters
+        expect((yield* s.listTasks({ statuses: ["lost"] })).length).toBe(2)
+        expect((yield* s.listTasks({ node: "node1" })).length).toBe(2)
+        expect((yield* s.listTasks({ limit: 1, offset: 0 })).map((t) => t.taskId)).toEqual([c])
+      })
+    )
+  )
+})
