@@ -23,9 +23,23 @@ export const tokenMatches = (expected: string, presented: string): boolean =>
 const bearerPrefix = /^bearer\s+/i
 
 /**
+ * The `?token=` of a WebSocket upgrade or an `EventSource` request: browsers cannot set headers
+ * on those (the terminal, the dashboard feed), so they may carry the token in the query. Other
+ * requests must use the header.
+ */
+const queryToken = (request: HttpServerRequest.HttpServerRequest): string => {
+  const websocket = (request.headers["upgrade"] ?? "").toLowerCase() === "websocket"
+  const eventStream = (request.headers["accept"] ?? "").includes("text/event-stream")
+  if (request.method !== "GET" || !(websocket || eventStream)) return ""
+  const at = request.url.indexOf("?")
+  return at < 0 ? "" : (new URLSearchParams(request.url.slice(at + 1)).get("token") ?? "")
+}
+
+/**
  * Implements `Authorization` with a shared bearer token. An empty token allows every request;
- * otherwise the request needs `Authorization: Bearer TOKEN` with exactly that token, or it is
- * refused with `Unauthorized` (401).
+ * otherwise the request needs `Authorization: Bearer TOKEN` (or, for a WebSocket upgrade or an
+ * `EventSource` GET, `?token=TOKEN`) with exactly that token, or it is refused with
+ * `Unauthorized` (401).
  *
  * @category layers
  * @example
@@ -40,7 +54,8 @@ export const authorizationLayer = (token: string): Layer.Layer<Authorization> =>
           ? Effect.void
           : Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
               const header = request.headers.authorization ?? ""
-              const presented = bearerPrefix.test(header) ? header.replace(bearerPrefix, "") : ""
+              const bearer = bearerPrefix.test(header) ? header.replace(bearerPrefix, "") : ""
+              const presented = bearer !== "" ? bearer : queryToken(request)
               return presented !== "" && tokenMatches(token, presented)
                 ? Effect.void
                 : Effect.fail(new Unauthorized({ message: "missing or wrong bearer token" }))
