@@ -1,0 +1,358 @@
+/**
+ * Docker environments on the host against the real engine and the locally imported busybox
+ * image: the `docker` routes through a real client, tarballs on disk, and host-start bootstrap.
+ */
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { DockerEnvs, type EnvName } from "@hakuriver/sdk"
+import { TarballStore } from "@hakuriver/sdk/executor"
+import { describe, expect, layer } from "@effect/vitest"
+import Docker from "dockerode"
+import { Effect, Either, Layer } from "effect"
+import { afterAll, beforeAll } from "vitest"
+import { ensureDefaultEnv } from "../src/env/EnvBootstrap.js"
+import * as EnvManager from "../src/env/EnvManager.js"
+import {
+  baseUrl,
+  cleanupDir,
+  cleanupEnvs,
+  clientFor,
+  configFor,
+  ensureTestImage,
+  runDockerTests,
+  serverLayer,
+  tarDir,
+  tempDir,
+  testImage,
+  uniqueEnv
+} from "./envHarness.js"
+
+const dir = tempDir()
+const config = configFor(dir)
+const made: Array<string> = []
+const env = (prefix?: string) => {
+  const name = uniqueEnv(prefix)
+  made.push(name)
+  return name
+}
+
+const docker = new Docker()
+
+/** Runs a command in the env's container and returns its output. */
+const execIn = (containerId: string, cmd: ReadonlyArray<string>) =>
+  Effect.promise(async () => {
+    const exec = await docker
+      .getContainer(containerId)
+      .exec({ Cmd: [...cmd], AttachStdout: true, AttachStderr: true })
+    const stream = await exec.start({ hijack: true, stdin: false })
+    const chunks: Array<Buffer> = []
+    await new Promise<void>((resolve) => {
+      stream.on("data", (c: Buffer) => chunks.push(c))
+      stream.on("end", () => resolve())
+      stream.on("close", () => resolve())
+    })
+    return Buffer.concat(chunks).toString("utf8")
+  })
+
+/** Runs a throwaway container from `image` with `cmd` (no entrypoint override) and returns stdout. */
+const runImage = (image: string, cmd: ReadonlyArray<string>) =>
+  Effect.promise(async () => {
+    const container = await docker.createContainer({ Image: image, Cmd: [...cmd], Tty: true })
+    try {
+      await container.start()
+      const result = await container.wait()
+      const logs = await container.logs({ stdout: true, stderr: true })
+      return { code: result.StatusCode as number, output: logs.toString("utf8") }
+    } finally {
+      await container.remove({ force: true }).catch(() => {})
+    }
+  })
+
+beforeAll(() => {
+  if (runDockerTests) ensureTestImage()
+})
+
+afterAll(async () => {
+  if (runDockerTests) await cleanupEnvs(made)
+  cleanupDir(dir)
+})
+
+describe.runIf(runDockerTests)("docker environments (real engine)", () => {
+  layer(serverLayer(config), { excludeTestServices: true })((it) => {
+    it.effect(
+      "create, conflict, stop, start, list, delete (tarballs kept)",
+      () =>
+        Effect.gen(function* () {
+          const client = yield* clientFor(yield* baseUrl)
+          const name = env()
+          const created = yield* DockerEnvs.createContainer(client, testImage, name)
+          expect(created.env).toBe(name)
+          expect(created.state).toBe("running")
+          expect(created.image).toBe(testImage)
+
+          const again = yield* Effect.flip(DockerEnvs.createContainer(client, testImage, name))
+          expect(again._tag).toBe("Conflict")
+          expect(again.message).toContain(`environment "${name}" already has a container`)
+
+          const listed = yield* DockerEnvs.listContainers(client)
+          expect(listed.find((c) => c.env === name)?.containerId).toBe(created.containerId)
+
+          const stopped = yield* DockerEnvs.stopContainer(client, name)
+          expect(stopped.state).toBe("exited")
+          const started = yield* DockerEnvs.startContainer(client, name)
+          expect(started.state).toBe("running")
+
+          yield* DockerEnvs.createTar(client, name)
+          yield* DockerEnvs.deleteContainer(client, name)
+          expect((yield* DockerEnvs.listContainers(client)).some((c) => c.env === name)).toBe(false)
+          expect((yield* DockerEnvs.listTars(client)).some((t) => t.env === name)).toBe(true)
+          const gone = yield* Effect.flip(DockerEnvs.startContainer(client, name))
+          expect(gone._tag).toBe("NotFound")
+          expect(gone.message).toContain("create-container")
+        }),
+      60_000
+    )
+
+    it.effect(
+      "an image that is neither local nor pullable is a clear error",
+      () =>
+        Effect.gen(function* () {
+          const client = yield* clientFor(yield* baseUrl)
+          const name = env()
+          const error = yield* Effect.flip(
+            DockerEnvs.createContainer(client, "hakuriver-test/no-such-image:latest", name)
+          )
+          expect(["Unavailable", "BadRequest"]).toContain(error._tag)
+          expect(error.message).toContain(`image "hakuriver-test/no-such-image:latest" is not on this host`)
+          expect((yield* DockerEnvs.listContainers(client)).some((c) => c.env === name)).toBe(false)
+        }),
+      60_000
+    )
+
+    it.effect(
+      "invalid env names are refused by the SDK and by the API",
+      () =>
+        Effect.gen(function* () {
+          const url = yield* baseUrl
+          const client = yield* clientFor(url)
+          for (const bad of ["../x", "A B", "a".repeat(200)]) {
+            const sdk = yield* Effect.flip(DockerEnvs.createContainer(client, testImage, bad))
+            expect(sdk._tag).toBe("BadRequest")
+            expect(sdk.message).toContain("invalid environment name")
+            // Straight to the API, past the client-side check.
+            const response = yield* Effect.promise(() =>
+              fetch(`${url}/docker/containers`, {
+                method: "POST",
+                headers: { "content-type": "application/json" },
+                body: JSON.stringify({ image: testImage, env: bad })
+              })
+            )
+            expect(response.status).toBe(400)
+            const body = yield* Effect.promise(() => response.text())
+            expect(body).toMatch(/must not contain '\.\.'|lower-case letters|at most 64 characters/)
+            const tar = yield* Effect.promise(() =>
+              fetch(`${url}/docker/tars/${encodeURIComponent(bad)}`, { method: "POST" })
+            )
+            // A path parameter with "/" or over the router's 100-character limit never reaches the
+            // route (404); the others are refused as invalid names.
+            expect(bad.includes("/") || bad.length > 100 ? [400, 404] : [400]).toContain(tar.status)
+            if (tar.status === 400) expect(yield* Effect.promise(() => tar.text())).toContain("EnvName")
+          }
+        }),
+      60_000
+    )
+
+    it.effect(
+      "create-tar commits, saves atomically, replaces older tarballs and keeps the container",
+      () =>
+        Effect.gen(function* () {
+          const client = yield* clientFor(yield* baseUrl)
+          const name = env()
+          const created = yield* DockerEnvs.createContainer(client, testImage, name)
+          yield* execIn(created.containerId, ["sh", "-c", "echo first > /marker"])
+
+          const seen: Array<number> = []
+          const first = yield* DockerEnvs.createTar(client, name, {
+            onProgress: (p) => seen.push(p.bytesWritten),
+            pollInterval: "20 millis"
+          })
+          expect(first.file).toBe(`${name}-${first.timestamp}.tar`)
+          expect(first.sizeBytes).toBeGreaterThan(100_000)
+          expect(Math.abs(first.timestamp - Date.now() / 1000)).toBeLessThan(120)
+          const progress = yield* DockerEnvs.tarProgress(client, name)
+          expect(progress.phase).toBe("done")
+          expect(progress.bytesWritten).toBe(first.sizeBytes)
+
+          // The committed image has the file and runs a plain command (entrypoint restored).
+          const run = yield* runImage(`hakuriver/${name}:base`, ["cat", "/marker"])
+          expect(run.output).toContain("first")
+          expect(run.code).toBe(0)
+
+          // The container kept running.
+          const state = (yield* DockerEnvs.listContainers(client)).find((c) => c.env === name)
+          expect(state?.state).toBe("running")
+
+          yield* execIn(created.containerId, ["sh", "-c", "echo second > /marker"])
+          const second = yield* DockerEnvs.createTar(client, name)
+          expect(second.timestamp).toBeGreaterThan(first.timestamp)
+          const files = fs.readdirSync(tarDir(config)).filter((f) => f.startsWith(`${name}-`))
+          expect(files).toEqual([second.file])
+          expect(fs.readdirSync(tarDir(config)).filter((f) => f.endsWith(".partial"))).toEqual([])
+
+          const tars = yield* DockerEnvs.listTars(client)
+          const info = tars.find((t) => t.env === name)
+          expect(info?.file).toBe(second.file)
+          expect(info?.versions).toEqual([second.timestamp])
+          expect(info?.sizeBytes).toBe(fs.statSync(path.join(tarDir(config), second.file)).size)
+
+          const rerun = yield* runImage(`hakuriver/${name}:base`, ["cat", "/marker"])
+          expect(rerun.output).toContain("second")
+        }),
+      60_000
+    )
+
+    it.effect(
+      "an image with an entrypoint keeps running as an env and gets its entrypoint back",
+      () =>
+        Effect.gen(function* () {
+          const client = yield* clientFor(yield* baseUrl)
+          const name = env()
+          const image = `hakuriver-test/ep-${name}:latest`
+          // An image whose entrypoint would exit at once: made from busybox by a commit.
+          yield* Effect.promise(async () => {
+            const c = await docker.createContainer({ Image: testImage, Cmd: ["true"] })
+            await c.commit({
+              repo: `hakuriver-test/ep-${name}`,
+              tag: "latest",
+              changes: ['ENTRYPOINT ["/bin/echo","ep:"]']
+            })
+            await c.remove({ force: true })
+          })
+          yield* Effect.addFinalizer(() =>
+            Effect.promise(() =>
+              docker
+                .getImage(image)
+                .remove({ force: true })
+                .catch(() => {})
+            )
+          )
+          const created = yield* DockerEnvs.createContainer(client, image, name)
+          expect(created.state).toBe("running")
+          yield* DockerEnvs.createTar(client, name)
+          const inspected = yield* Effect.promise(() => docker.getImage(`hakuriver/${name}:base`).inspect())
+          expect(inspected.Config.Entrypoint).toEqual(["/bin/echo", "ep:"])
+          const run = yield* runImage(`hakuriver/${name}:base`, ["hello"])
+          expect(run.output).toContain("ep: hello")
+        }).pipe(Effect.scoped),
+      60_000
+    )
+
+    it.effect(
+      "create-tar of an env without a container is NotFound; a second concurrent one is a Conflict",
+      () =>
+        Effect.gen(function* () {
+          const client = yield* clientFor(yield* baseUrl)
+          const missing = yield* Effect.flip(DockerEnvs.createTar(client, env()))
+          expect(missing._tag).toBe("NotFound")
+
+          const name = env()
+          yield* DockerEnvs.createContainer(client, testImage, name)
+          const results = yield* Effect.all(
+            [DockerEnvs.createTar(client, name), DockerEnvs.createTar(client, name)].map(Effect.either),
+            { concurrency: 2 }
+          )
+          const failures = results.filter(Either.isLeft).map((r) => r.left._tag)
+          const successes = results.filter(Either.isRight)
+          expect(successes.length).toBeGreaterThanOrEqual(1)
+          expect(failures.every((t) => t === "Conflict")).toBe(true)
+        }),
+      60_000
+    )
+
+    it.effect(
+      "a reader never sees a partial tarball while a new one is written",
+      () =>
+        Effect.gen(function* () {
+          const client = yield* clientFor(yield* baseUrl)
+          const name = env()
+          yield* DockerEnvs.createContainer(client, testImage, name)
+          const first = yield* DockerEnvs.createTar(client, name)
+          const store = TarballStore.make(tarDir(config))
+          const checked = new Set<string>()
+          let complete = true
+          let writing = true
+          /** Like a runner's sync: take the newest tarball and check it is a whole tar archive. */
+          const reader = Effect.gen(function* () {
+            while (writing) {
+              const newest = yield* store.newest(name as EnvName).pipe(Effect.orDie)
+              if (newest._tag === "Some") {
+                const file = path.join(tarDir(config), newest.value.file)
+                const bytes = yield* Effect.sync(() => {
+                  try {
+                    return fs.readFileSync(file)
+                  } catch {
+                    return undefined // replaced between list and read: fine
+                  }
+                })
+                if (bytes !== undefined) {
+                  checked.add(newest.value.file)
+                  const tail = bytes.subarray(bytes.length - 1024)
+                  if (bytes.length % 512 !== 0 || bytes.length < 1024 || tail.some((b) => b !== 0))
+                    complete = false
+                }
+              }
+              yield* Effect.sleep("5 millis")
+            }
+          })
+          const writer = DockerEnvs.createTar(client, name).pipe(
+            Effect.ensuring(Effect.sync(() => (writing = false)))
+          )
+          const [second] = yield* Effect.all([writer, reader], { concurrency: 2 })
+          expect(complete).toBe(true)
+          expect(checked.has(first.file) || checked.has(second.file)).toBe(true)
+          expect(second.timestamp).toBeGreaterThan(first.timestamp)
+        }),
+      60_000
+    )
+  })
+
+  layer(Layer.empty, { excludeTestServices: true })((it) => {
+    it.effect(
+      "host start packages the default env from a local initial_base_image, once",
+      () =>
+        Effect.gen(function* () {
+          const name = env("d")
+          const local = configFor(tempDir(), { default_container_name: name, initial_base_image: testImage })
+          const outcome = yield* ensureDefaultEnv(local).pipe(Effect.provide(EnvManager.layer(local)))
+          expect(outcome._tag).toBe("created")
+          expect(fs.readdirSync(tarDir(local)).filter((f) => f.startsWith(`${name}-`)).length).toBe(1)
+          const again = yield* ensureDefaultEnv(local).pipe(Effect.provide(EnvManager.layer(local)))
+          expect(again._tag).toBe("present")
+          cleanupDir(path.dirname(local.paths.shared_dir))
+        }),
+      60_000
+    )
+
+    it.effect(
+      "host start with a missing initial_base_image logs and carries on",
+      () =>
+        Effect.gen(function* () {
+          const name = env("d")
+          const local = configFor(tempDir(), {
+            default_container_name: name,
+            initial_base_image: "hakuriver-test/not-here:latest"
+          })
+          const outcome = yield* ensureDefaultEnv(local).pipe(Effect.provide(EnvManager.layer(local)))
+          expect(outcome._tag).toBe("skipped")
+          if (outcome._tag === "skipped") {
+            expect(outcome.reason).toContain(
+              `"hakuriver-test/not-here:latest" is not in the local image store`
+            )
+          }
+          expect(fs.existsSync(tarDir(local))).toBe(false)
+          cleanupDir(path.dirname(local.paths.shared_dir))
+        }),
+      60_000
+    )
+  })
+})
