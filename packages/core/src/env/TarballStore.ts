@@ -8,9 +8,10 @@
 import { randomUUID } from "node:crypto"
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
-import { Clock, Context, Effect, Either, Layer, Option, Schema, Stream } from "effect"
+import { Cause, Clock, Context, Effect, Either, Exit, Layer, Option, Runtime, Schema, Stream } from "effect"
 import { TarballInfo } from "../api/models.js"
 import { type EnvName, formatTarballName, parseTarballName } from "../domain/index.js"
+import { forEachChunk } from "../executor/docker/readableChunks.js"
 
 /**
  * A file operation on the tarball folder failed.
@@ -114,18 +115,8 @@ interface Entry {
   readonly file: string
 }
 
-const toStream = <E>(source: TarballSource<E>): Stream.Stream<Uint8Array, E | TarballStoreError> =>
-  Stream.StreamTypeId in source
-    ? (source as Stream.Stream<Uint8Array, E>)
-    : Stream.fromAsyncIterable(
-        source as AsyncIterable<string | Uint8Array>,
-        (cause) =>
-          new TarballStoreError({
-            operation: "read source",
-            path: "(stream)",
-            detail: cause instanceof Error ? cause.message : String(cause)
-          })
-      ).pipe(Stream.map((chunk) => (typeof chunk === "string" ? Buffer.from(chunk) : chunk)))
+const isStream = <E>(source: TarballSource<E>): source is Stream.Stream<Uint8Array, E> =>
+  typeof source === "object" && source !== null && Stream.StreamTypeId in source
 
 /**
  * Makes a store over `dir` (created on first write).
@@ -233,16 +224,36 @@ export const make = (dir: string): TarballStore => {
       const temp = path.join(root, `.${env}.${randomUUID()}.tar.partial`)
       const written = yield* Effect.acquireUseRelease(
         io("create", temp, () => fs.open(temp, "wx", 0o644)),
-        (handle) =>
-          toStream(source).pipe(
-            Stream.runFoldEffect(0, (total, chunk) =>
-              io("write", temp, () => handle.write(chunk)).pipe(
-                Effect.map(() => total + chunk.length),
-                Effect.tap((n) => options.onProgress?.(n) ?? Effect.void)
-              )
-            ),
-            Effect.tap(() => io("sync", temp, () => handle.sync()))
-          ),
+        (handle) => {
+          const writeChunk = (total: number, chunk: Uint8Array) =>
+            io("write", temp, () => handle.write(chunk)).pipe(
+              Effect.map(() => total + chunk.length),
+              Effect.tap((n) => options.onProgress?.(n) ?? Effect.void)
+            )
+          const pump: Effect.Effect<number, TarballStoreError | E> = isStream(source)
+            ? Stream.runFoldEffect(source, 0, writeChunk)
+            : Effect.flatMap(Effect.runtime<never>(), (runtime) => {
+                let total = 0
+                return forEachChunk(
+                  source,
+                  (chunk) =>
+                    Runtime.runPromiseExit(runtime)(writeChunk(total, chunk)).then((exit) => {
+                      if (Exit.isFailure(exit)) return Promise.reject(Cause.squash(exit.cause))
+                      total = exit.value
+                      return undefined
+                    }),
+                  (cause) =>
+                    cause instanceof TarballStoreError
+                      ? cause
+                      : new TarballStoreError({
+                          operation: "read source",
+                          path: temp,
+                          detail: cause instanceof Error ? cause.message : String(cause)
+                        })
+                ).pipe(Effect.map(() => total))
+              })
+          return pump.pipe(Effect.tap(() => io("sync", temp, () => handle.sync())))
+        },
         (handle) => Effect.promise(() => handle.close().catch(() => undefined))
       ).pipe(Effect.onError(() => Effect.promise(() => fs.unlink(temp).catch(() => undefined))))
       const now = Math.floor((yield* Clock.currentTimeMillis) / 1000)

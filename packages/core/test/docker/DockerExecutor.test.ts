@@ -179,16 +179,38 @@ describeDocker("DockerExecutor (real engine)", () => {
   )
 
   it.scopedLive(
-    "closing the scope before the end removes the running container",
+    "kill ends a paused task; resuming it then fails",
+    () =>
+      Effect.gen(function* () {
+        const { executor, request } = yield* setup
+        const execution = yield* executor.run(request(makeTask(["sleep", "60"], { container: env })))
+        yield* execution.pause
+        yield* execution.kill
+        const result = yield* execution.wait
+        expect(result.exitCode).toBe(137)
+        const error = yield* Effect.flip(execution.resume)
+        expect(error.reason).toBe("Failed")
+      }),
+    30_000
+  )
+
+  it.scopedLive(
+    "closing the scope of an idle running task removes its container at once",
     () =>
       Effect.gen(function* () {
         const { executor, request } = yield* setup
         const scope = yield* Scope.make()
-        const execution = yield* executor
-          .run(request(makeTask(["sleep", "60"], { container: env })))
-          .pipe(Scope.extend(scope))
+        const req = request(makeTask(["sh", "-c", "echo started; sleep 60"], { container: env }))
+        const execution = yield* executor.run(req).pipe(Scope.extend(scope))
+        // The log reader is now waiting for output that will not come for a minute.
+        yield* eventually(
+          Effect.sync(() => read(req.logs.stdout)),
+          (s) => s === "started\n"
+        )
         expect((yield* inspectContainer(execution.handle.ref))?.State.Running).toBe(true)
-        yield* Scope.close(scope, Exit.void)
+        yield* Scope.close(scope, Exit.void).pipe(
+          Effect.timeoutFail({ duration: "15 seconds", onTimeout: () => new Error("closing the scope hung") })
+        )
         expect(yield* inspectContainer(execution.handle.ref)).toBeUndefined()
       }),
     30_000

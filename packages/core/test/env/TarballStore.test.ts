@@ -1,7 +1,7 @@
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { Readable } from "node:stream"
+import { PassThrough, Readable } from "node:stream"
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Fiber, Option, Ref, Stream, TestClock } from "effect"
 import * as fc from "fast-check"
@@ -147,6 +147,22 @@ describe("TarballStore", () => {
       )
       expect(info.file).toBe("node-42.tar")
       expect(fs.readFileSync(store.pathOf(info), "utf8")).toBe("from node")
+    })
+  )
+
+  it.scopedLive("interrupting a write from an idle Node readable returns at once and leaves nothing", () =>
+    Effect.gen(function* () {
+      const dir = yield* tempDir
+      const store = TarballStore.make(dir)
+      const idle = new PassThrough()
+      idle.write(Buffer.from("some bytes, then nothing"))
+      const writer = yield* Effect.fork(store.write(env("idle"), idle))
+      yield* Effect.sleep("100 millis")
+      yield* Fiber.interrupt(writer).pipe(
+        Effect.timeoutFail({ duration: "5 seconds", onTimeout: () => new Error("interrupt hung") })
+      )
+      expect(listDir(dir)).toEqual([])
+      expect(idle.destroyed).toBe(true)
     })
   )
 

@@ -7,10 +7,11 @@
  */
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
-import { Effect, Stream } from "effect"
+import { Effect } from "effect"
 import type { ExecRequest } from "../Executor.js"
 import type { DockerEngine } from "./DockerEngine.js"
 import { frameDecoder, splitTimestamp } from "./logFrames.js"
+import { forEachChunk } from "./readableChunks.js"
 
 /**
  * Messages at or before these times (nanoseconds since the epoch) are already in the files.
@@ -69,21 +70,18 @@ export const follow = (
           d.getContainer(id).logs({ follow: true, stdout: true, stderr: true, timestamps: true, since })
         )
         const decoder = frameDecoder()
-        yield* Stream.fromAsyncIterable(source as AsyncIterable<Uint8Array | string>, (e) => e as Error).pipe(
-          Stream.runForEach((chunk) =>
-            Effect.tryPromise({
-              try: async () => {
-                for (const frame of decoder.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk)) {
-                  const { nanos, message } = splitTimestamp(frame.payload)
-                  const toErr = frame.stream === 2
-                  const limit = cutoff === undefined ? undefined : toErr ? cutoff.stderr : cutoff.stdout
-                  if (limit !== undefined && nanos !== undefined && nanos <= limit) continue
-                  await (toErr ? files.err : files.out).write(message)
-                }
-              },
-              catch: (e) => e as Error
-            })
-          )
+        yield* forEachChunk(
+          source,
+          async (chunk) => {
+            for (const frame of decoder.push(chunk)) {
+              const { nanos, message } = splitTimestamp(frame.payload)
+              const toErr = frame.stream === 2
+              const limit = cutoff === undefined ? undefined : toErr ? cutoff.stderr : cutoff.stdout
+              if (limit !== undefined && nanos !== undefined && nanos <= limit) continue
+              await (toErr ? files.err : files.out).write(message)
+            }
+          },
+          (e) => (e instanceof Error ? e : new Error(String(e)))
         )
       }),
     (files) =>
