@@ -21,6 +21,7 @@ import { Effect, Layer } from "effect"
 import * as DashboardHost from "./dashboard/DashboardHost.js"
 import * as Dispatcher from "./Dispatcher.js"
 import { DockerGroupLive } from "./env/DockerHttp.js"
+import { EnvBootstrapLive } from "./env/EnvBootstrap.js"
 import * as HostConfig from "./HostConfig.js"
 import { ClusterHttpLive } from "./http/ClusterHttp.js"
 import { RunnersHttpLive } from "./http/RunnersHttp.js"
@@ -85,7 +86,8 @@ export const layerWithoutServer = (config: HakuRiverConfig) =>
   HttpApiBuilder.serve().pipe(
     Layer.provide(routes(config)),
     Layer.provide(api(config)),
-    Layer.provideMerge(services(config))
+    Layer.provideMerge(services(config)),
+    Layer.merge(EnvBootstrapLive(config))
   )
 
 /**
