@@ -4,7 +4,7 @@
  * @since 0.1.0
  */
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
-import { Effect } from "effect"
+import { Cause, Effect, Exit } from "effect"
 import { hakurun } from "../hakurun/index.js"
 
 hakurun(process.argv.slice(2)).pipe(
@@ -14,5 +14,9 @@ hakurun(process.argv.slice(2)).pipe(
     })
   ),
   Effect.provide(NodeContext.layer),
-  NodeRuntime.runMain
+  NodeRuntime.runMain({
+    // Ctrl-C (the running processes are stopped first) exits 130, like a shell
+    teardown: (exit, onExit) =>
+      onExit(Exit.isSuccess(exit) ? 0 : Cause.isInterruptedOnly(exit.cause) ? 130 : 1)
+  })
 )
