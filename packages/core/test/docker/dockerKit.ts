@@ -30,7 +30,10 @@ const answers = await docker.ping().then(
  * `describe` for suites that need Docker: they run when the engine answers or when CI=true (and
  * then fail if it does not); elsewhere they are skipped when Docker is absent.
  */
-export const describeDocker = answers || ci ? describe : describe.skip
+export const describeDocker = (name: string, suite: () => void): void => {
+  if (answers || ci) describe(name, suite)
+  else describe.skip(name, suite)
+}
 
 /** Whether the engine answered when the test file loaded. */
 export const dockerAnswers = answers
