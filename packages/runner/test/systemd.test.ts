@@ -6,9 +6,12 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { describe, expect, it, layer } from "@effect/vitest"
-import { Duration, Effect, Schedule } from "effect"
+import { TaskSpec } from "@hakuriver/sdk"
+import { Duration, Effect, Schedule, Schema } from "effect"
+import { configOf, hostClient, startHost, waitFinal } from "./cluster.js"
 import { missingPrerequisite, SystemdContainer, SystemdContainerLive } from "./systemdContainer.js"
 import { startFixture } from "./systemdFixture.js"
+import { startRunnerInContainer } from "./systemdRunner.js"
 
 const missing = missingPrerequisite()
 const inCi = process.env["CI"] === "true"
@@ -54,11 +57,19 @@ const readCounter = (file: string) =>
     }
   })
 
-/** Retries a check for a few seconds until `ok` holds (systemd and the kernel act asynchronously). */
-const eventually = <A, E, R>(what: string, check: Effect.Effect<A, E, R>, ok: (a: A) => boolean) =>
+/** Retries a check until `ok` holds (systemd and the kernel act asynchronously); `what` explains a failure. */
+const eventually = <A, E, R>(
+  what: string | (() => string),
+  check: Effect.Effect<A, E, R>,
+  ok: (a: A) => boolean,
+  within: Duration.DurationInput = "10 seconds"
+) =>
   check.pipe(
-    Effect.filterOrFail(ok, (a) => new Error(`${what}: last saw ${JSON.stringify(a)}`)),
-    Effect.retry(Schedule.spaced("100 millis").pipe(Schedule.upTo(Duration.seconds(10))))
+    Effect.filterOrFail(
+      ok,
+      (a) => new Error(`${typeof what === "string" ? what : what()}: last saw ${JSON.stringify(a)}`)
+    ),
+    Effect.retry(Schedule.spaced("100 millis").pipe(Schedule.upTo(within)))
   )
 
 let nextTaskId = 7_000_000 + (process.pid % 1000) * 1000
@@ -139,6 +150,90 @@ describe.skipIf(missing !== undefined)("systemd executor in a booted systemd con
           expect(out).toContain(`id=${taskId} greeting=hello world`)
         }),
       { timeout: 90_000 }
+    )
+
+    it.scoped(
+      "the runner inside runs a NULL task with --cores 1 --memory 100M under systemd; host kill/pause/resume reach it",
+      () =>
+        Effect.gen(function* () {
+          const container = yield* SystemdContainer
+          // the host in this process, the runner in the container: they meet on the shared loopback
+          const dir = path.join(container.sharedDir, "cluster")
+          const port = yield* startHost(dir)
+          const runnerConfig = configOf(
+            dir,
+            { host_port: port, runner_name: "systemd-node" },
+            {
+              runner: { executor: "systemd" },
+              paths: { shared_dir: path.join(dir, "shared"), local_temp_dir: "/tmp/hakuriver-runner" }
+            }
+          )
+          const runner = yield* startRunnerInContainer(
+            container.name,
+            runnerConfig,
+            path.join(dir, "runner.json")
+          )
+          const client = yield* hostClient(port)
+          yield* eventually(
+            () => `the runner registers (runner output: ${runner.output.join("\n")})`,
+            client.cluster.nodes(),
+            (nodes) => nodes.some((n) => n.name === "systemd-node" && n.status === "online"),
+            "60 seconds"
+          )
+          const node = (yield* client.cluster.nodes()).find((n) => n.name === "systemd-node")
+          expect(node?.executors).toContain("systemd")
+
+          const counter = path.join(container.sharedDir, "runner-task.counter")
+          const marker = `hakuriver-marker-runner-${process.pid}`
+          const submitted = yield* client.tasks.submit({
+            payload: Schema.decodeUnknownSync(TaskSpec)({
+              command: [
+                "sh",
+                "-c",
+                `echo "task $HAKURIVER_TASK_ID"; i=0; while true; do i=$((i+1)); echo $i > ${counter}; sleep 0.1; done # ${marker}`
+              ],
+              cores: 1,
+              memoryBytes: 100_000_000,
+              container: "NULL",
+              targets: ["systemd-node"]
+            })
+          })
+          const id = submitted.taskIds[0]
+          if (id === undefined) return expect.fail("no task id")
+          const status = client.tasks.get({ path: { id } }).pipe(Effect.map((t) => t.status))
+          yield* eventually("the task runs", status, (s) => s === "running")
+          const unit = `hakuriver-task-${id}.scope`
+          const props = yield* show(unit, ["CPUQuotaPerSecUSec", "MemoryMax", "ActiveState"])
+          expect(props).toMatchObject({
+            CPUQuotaPerSecUSec: "1s",
+            MemoryMax: "100000000",
+            ActiveState: "active"
+          })
+
+          yield* client.tasks.pause({ path: { id } })
+          yield* eventually("the host says paused", status, (s) => s === "paused")
+          yield* eventually(
+            "the task's processes are stopped",
+            statesOf(marker),
+            (s) => s.includes("T") && s.every((c) => c === "T" || c === "D")
+          )
+          yield* client.tasks.resume({ path: { id } })
+          yield* eventually("the host says running", status, (s) => s === "running")
+          const atResume = yield* readCounter(counter)
+          yield* eventually("the task counts on", readCounter(counter), (n) => n > atResume + 2)
+
+          yield* client.tasks.kill({ path: { id } })
+          const [killed] = yield* waitFinal(client, [id])
+          expect(killed?.status).toBe("killed")
+          yield* eventually(
+            "the unit is gone",
+            show(unit, ["LoadState"]),
+            (p) => p["LoadState"] === "not-found"
+          )
+          expect(yield* statesOf(marker)).toEqual([])
+          expect(fs.readFileSync(killed?.stdoutPath ?? "", "utf8")).toContain(`task ${id}`)
+        }),
+      { timeout: 120_000 }
     )
 
     it.scoped(
