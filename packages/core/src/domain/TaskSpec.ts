@@ -9,21 +9,25 @@ import { ContainerChoice } from "./EnvName.js"
 import { Bytes, Cores } from "./Memory.js"
 import { TargetFromString } from "./Target.js"
 
-const envKey = Schema.String.pipe(
-  Schema.pattern(/^[A-Za-z_][A-Za-z0-9_]{0,255}$/, {
-    message: () => "environment variable names are letters, digits and '_', not starting with a digit"
-  })
-)
+const envKeyPattern = /^[A-Za-z_][A-Za-z0-9_]{0,255}$/
 const envValue = Schema.String.pipe(
   Schema.filter((v) => (v.includes("\0") ? "environment values must not contain NUL bytes" : true)),
   Schema.maxLength(65536)
 )
 
 /**
- * Environment variables of a task.
+ * Environment variables of a task. A bad name is an error (a record with a refined key schema
+ * would silently drop it).
  * @category models
  */
-export const TaskEnv = Schema.Record({ key: envKey, value: envValue })
+export const TaskEnv = Schema.Record({ key: Schema.String, value: envValue }).pipe(
+  Schema.filter((env) => {
+    const bad = Object.keys(env).find((k) => !envKeyPattern.test(k))
+    return bad === undefined
+      ? true
+      : `invalid environment variable name ${JSON.stringify(bad)}: use letters, digits and '_', not starting with a digit`
+  })
+)
 
 /**
  * A bind mount `HOST:CONTAINER` (both absolute, no `..`), optionally `:ro`.
