@@ -7,6 +7,8 @@ import { type EnvName, Task } from "../../src/domain/index.js"
 import { DockerExecutor } from "../../src/executor/index.js"
 import {
   describeDocker,
+  docker,
+  inspectContainer,
   makeEnvImage,
   makeTask,
   nodeDirs,
@@ -100,5 +102,30 @@ describeDocker("DockerExecutor survivors and recover", () => {
         expect(Option.isNone(yield* executor.recover(handle!, req.logs))).toBe(true)
       }),
     60_000
+  )
+
+  it.scopedLive(
+    "a container created but never started is not recovered: it is removed",
+    () =>
+      Effect.gen(function* () {
+        const dirs = nodeDirs(yield* tempDir("docker-created"))
+        const node = `node-${uniqueDigits()}`
+        const task = makeTask(["true"], { container: env })
+        const created = yield* Effect.promise(() =>
+          docker.createContainer({
+            name: `hakuriver-task-${task.taskId}`,
+            Image: `hakuriver/${env}:base`,
+            Cmd: ["true"],
+            Labels: { "hakuriver.task_id": task.taskId, "hakuriver.managed": "true", "hakuriver.node": node }
+          })
+        )
+        const executor = yield* DockerExecutor.make({ tarballDir: dirs.tarballs, node })
+        const handle = (yield* executor.survivors).find((h) => h.taskId === task.taskId)
+        expect(handle?.ref).toBe(created.id)
+        const recovered = yield* executor.recover(handle!, dirs.request(task).logs)
+        expect(Option.isNone(recovered)).toBe(true)
+        expect(yield* inspectContainer(created.id)).toBeUndefined()
+      }),
+    30_000
   )
 })

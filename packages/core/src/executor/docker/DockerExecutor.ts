@@ -238,6 +238,11 @@ export const make = (options: DockerExecutorOptions): Effect.Effect<Executor, Ex
       if (Option.isNone(found) || found.value.Config.Labels?.[labels.taskId] !== handle.taskId) {
         return Option.none<Execution>()
       }
+      if (found.value.State.Status === "created") {
+        // Created but never started (the runner died in between): the task never ran.
+        yield* removeContainer(found.value.Id)
+        return Option.none<Execution>()
+      }
       yield* Effect.addFinalizer(() => removeContainer(found.value.Id))
       const cutoff = yield* ContainerLogs.cutoffOf(logs)
       return Option.some(yield* attach({ ...handle, ref: found.value.Id }, logs, cutoff))
