@@ -81,6 +81,7 @@ export const make = (options: HostLinkOptions) =>
     )
 
     const loop = Effect.gen(function* () {
+      yield* Effect.logInfo(`runner ${identity.name} serving at ${identity.url}`)
       let interval = yield* register
       while (true) {
         const unknown = yield* beat

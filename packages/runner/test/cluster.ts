@@ -52,9 +52,9 @@ export const configOf = (
   )
 
 /** Starts the host on a free port in the scope; returns its port. */
-export const startHost = (dir: string, port = 0) =>
+export const startHost = (dir: string, port = 0, extra: Record<string, Record<string, unknown>> = {}) =>
   Effect.gen(function* () {
-    const context = yield* Layer.build(Host.layer(configOf(dir, { host_port: port })))
+    const context = yield* Layer.build(Host.layer(configOf(dir, { host_port: port }, extra)))
     const address = yield* Effect.provide(Host.address, context)
     return address._tag === "TcpAddress" ? address.port : 0
   })
