@@ -83,6 +83,21 @@ describe("systemd-run arguments", () => {
     expect(argv.slice(dash + 1)).toEqual(["python3", "train.py", "--lr", "0.1; rm -rf /"])
   })
 
+  it("passes any command through as separate arguments after --", () => {
+    const arg = fc.string({ maxLength: 20 }).filter((a) => !a.includes("\0"))
+    fc.assert(
+      fc.property(
+        fc.array(arg, { minLength: 1, maxLength: 6 }),
+        fc.option(fc.nat(7), { nil: null }),
+        (command, numa) => {
+          const argv = runArgs(request(makeTask({ command, numaNode: numa })), options)
+          const tail = argv.slice(argv.indexOf("--") + 1)
+          expect(tail.slice(numa === null ? 0 : 3)).toEqual(command)
+        }
+      )
+    )
+  })
+
   it("sets no memory limit when the task has none", () => {
     const argv = runArgs(request(makeTask()), options)
     expect(argv.some((a) => a.startsWith("MemoryMax=") || a.startsWith("MemorySwapMax="))).toBe(false)
