@@ -1,0 +1,87 @@
+/**
+ * Footprint: idle RSS of a host and a runner after start and after a run of tasks, and cold
+ * starts of `hakuriver --help` and of `hakuriver up` until it accepts a task — next to the floor
+ * of starting Node itself.
+ */
+import { execFileSync } from "node:child_process"
+import { performance } from "node:perf_hooks"
+import { connect } from "@hakuriver/sdk"
+import { cliPath, clusterEnv, freePort, rssOf, startCli, stop, tempDir, up } from "./lib/cluster.js"
+import { pool } from "./lib/floor.js"
+import { summarize } from "./lib/stats.js"
+
+export interface FootprintResult {
+  readonly hostIdleMB: number
+  readonly runnerIdleMB: number
+  readonly hostAfterMB: number
+  readonly runnerAfterMB: number
+  readonly tasks: number
+  readonly nodeStartMs: number
+  readonly helpMs: number
+  readonly upUntilTaskMs: number
+}
+
+const mb = (b: number) => Math.round(b / 1e5) / 10
+const settle = () => new Promise((r) => setTimeout(r, 3000))
+
+const median = (n: number, f: () => number) => summarize(Array.from({ length: n }, f)).p50
+const timeSync = (f: () => void) => {
+  const t0 = performance.now()
+  f()
+  return performance.now() - t0
+}
+
+export const footprint = async (tasks: number): Promise<FootprintResult> => {
+  const nodeStartMs = median(5, () => timeSync(() => execFileSync(process.execPath, ["-e", "0"])))
+  const helpMs = median(5, () => timeSync(() => execFileSync(process.execPath, [cliPath, "--help"])))
+
+  const t0 = performance.now()
+  const embedded = await up("process")
+  const client = connect({ url: embedded.url })
+  await client.wait((await client.submit({ command: ["true"], container: "NULL" })).taskIds)
+  const upUntilTaskMs = performance.now() - t0
+  await embedded.close()
+
+  const dir = tempDir("hr-bench-fp-")
+  const hostPort = await freePort()
+  const host = await startCli(["host"], clusterEnv({ dataDir: dir.path, hostPort }), /listening on/)
+  const runnerPort = await freePort()
+  const runner = await startCli(
+    ["runner"],
+    clusterEnv({ dataDir: dir.path, hostPort, runnerAddress: "127.0.0.1", runnerPort, runnerName: "fp" }),
+    /runner on port/
+  )
+  try {
+    await settle()
+    const hostIdle = rssOf(host.child.pid!)
+    const runnerIdle = rssOf(runner.child.pid!)
+    const c = connect({ url: `http://127.0.0.1:${hostPort}` })
+    const ids: Array<string> = []
+    await pool(tasks, 8, async () => {
+      ids.push(...(await c.submit({ command: ["true"], container: "NULL" })).taskIds)
+    })
+    await c.wait(ids, { pollInterval: 60 })
+    await settle()
+    const result: FootprintResult = {
+      hostIdleMB: mb(hostIdle),
+      runnerIdleMB: mb(runnerIdle),
+      hostAfterMB: mb(rssOf(host.child.pid!)),
+      runnerAfterMB: mb(rssOf(runner.child.pid!)),
+      tasks,
+      nodeStartMs: Math.round(nodeStartMs),
+      helpMs: Math.round(helpMs),
+      upUntilTaskMs: Math.round(upUntilTaskMs)
+    }
+    console.log(`  idle RSS: host ${result.hostIdleMB} MB, runner ${result.runnerIdleMB} MB`)
+    console.log(`  after ${tasks} tasks: host ${result.hostAfterMB} MB, runner ${result.runnerAfterMB} MB`)
+    console.log(
+      `  cold start: node -e 0 ${result.nodeStartMs} ms (floor), hakuriver --help ${result.helpMs} ms (+${result.helpMs - result.nodeStartMs}), ` +
+        `hakuriver up → first task done ${result.upUntilTaskMs} ms`
+    )
+    return result
+  } finally {
+    await stop(runner)
+    await stop(host)
+    dir.remove()
+  }
+}

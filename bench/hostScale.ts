@@ -1,0 +1,209 @@
+/**
+ * Host scale: simulated runners (all in this process, one HTTP server answering for all of them:
+ * they register, heartbeat on the configured interval, accept tasks and complete them at once)
+ * and a burst of queued tasks. Reports host CPU and RSS, p99 of submit, status and heartbeat, and
+ * the pure placement time per task as nodes grow.
+ */
+import { createServer, type Server } from "node:http"
+import type { AddressInfo } from "node:net"
+import { performance } from "node:perf_hooks"
+import { Either } from "effect"
+import { clusterEnv, cpuMsOf, freePort, rssOf, startCli, stop, tempDir } from "./lib/cluster.js"
+import { pool } from "./lib/floor.js"
+import { summarize } from "./lib/stats.js"
+import { Scheduler } from "@hakuriver/host"
+import type { NodeName } from "@hakuriver/sdk"
+
+export interface ScaleResult {
+  readonly runners: number
+  readonly tasks: number
+  readonly hostRssMB: number
+  readonly heartbeatCpuPercentOfCore: number
+  readonly burstCpuPercentOfCore: number
+  readonly submitP99Ms: number
+  readonly statusP99Ms: number
+  readonly heartbeatP99Ms: number
+  readonly completedPerS: number
+}
+
+const HEARTBEAT_S = 5
+const post = async (url: string, body: unknown) => {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body)
+  })
+  const text = await res.text()
+  if (!res.ok) throw new Error(`${url}: ${res.status} ${text}`)
+  return text.length > 0 ? JSON.parse(text) : undefined
+}
+const timed = async <A>(samples: Array<number>, f: () => Promise<A>): Promise<A> => {
+  const t0 = performance.now()
+  const a = await f()
+  samples.push(performance.now() - t0)
+  return a
+}
+
+/** The simulated runners' server: accepts a task and reports it running, then completed. */
+const simServer = (hostUrl: string, onDone: () => void): Promise<Server> =>
+  new Promise((resolve) => {
+    const server = createServer((req, res) => {
+      let body = ""
+      req.on("data", (c) => {
+        body += c
+      })
+      req.on("end", () => {
+        if (req.method === "POST" && req.url === "/tasks") {
+          const task = JSON.parse(body) as { taskId: string }
+          res.writeHead(200, { "content-type": "application/json" })
+          res.end(JSON.stringify({ taskId: task.taskId, executor: "process" }))
+          const at = () => new Date().toISOString()
+          void post(`${hostUrl}/tasks/${task.taskId}/status`, {
+            taskId: task.taskId,
+            status: "running",
+            at: at()
+          })
+            .then(() =>
+              post(`${hostUrl}/tasks/${task.taskId}/status`, {
+                taskId: task.taskId,
+                status: "completed",
+                exitCode: 0,
+                at: at()
+              })
+            )
+            .then(onDone, (e) => console.error("  sim report failed:", String(e)))
+          return
+        }
+        res.writeHead(204)
+        res.end()
+      })
+    })
+    server.listen(0, "127.0.0.1", () => resolve(server))
+  })
+
+const nodeInfo = (name: string, url: string) => ({
+  name,
+  url,
+  cores: 4,
+  memoryBytes: 8_000_000_000,
+  numa: [{ id: 0, cpus: [0, 1, 2, 3], memoryBytes: 8_000_000_000 }],
+  gpus: [],
+  executors: ["process"]
+})
+const heartbeat = (name: string) => ({
+  name,
+  usage: { cpuPercent: 1, memoryUsedBytes: 1_000_000_000, memoryPercent: 12.5, temperatures: [], gpus: [] },
+  runningTaskIds: []
+})
+
+export const hostScale = async (runners: number, tasks: number, windowS: number): Promise<ScaleResult> => {
+  const dir = tempDir("hr-bench-scale-")
+  const hostPort = await freePort()
+  const hostUrl = `http://127.0.0.1:${hostPort}`
+  const host = await startCli(
+    ["host"],
+    {
+      ...clusterEnv({ dataDir: dir.path, hostPort, heartbeat: HEARTBEAT_S }),
+      HAKURIVER_SCHEDULER__POLICY: "least-loaded"
+    },
+    /listening on/
+  )
+  let completed = 0
+  const server = await simServer(hostUrl, () => {
+    completed++
+  })
+  const simUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const names = Array.from({ length: runners }, (_, i) => `sim${String(i).padStart(4, "0")}`)
+  const heartbeatMs: Array<number> = []
+  let beating = true
+  try {
+    await pool(runners, 16, (i) => post(`${hostUrl}/nodes/register`, nodeInfo(names[i]!, simUrl)))
+    const beats = names.map(async (name, i) => {
+      await new Promise((r) => setTimeout(r, (i / runners) * HEARTBEAT_S * 1000))
+      while (beating) {
+        await timed(heartbeatMs, () => post(`${hostUrl}/nodes/${name}/heartbeat`, heartbeat(name)))
+        await new Promise((r) => setTimeout(r, HEARTBEAT_S * 1000))
+      }
+    })
+    const pid = host.child.pid!
+    // window A: heartbeats only
+    await new Promise((r) => setTimeout(r, HEARTBEAT_S * 1000))
+    const cpu0 = cpuMsOf(pid)
+    const w0 = performance.now()
+    await new Promise((r) => setTimeout(r, windowS * 1000))
+    const heartbeatCpu = ((cpuMsOf(pid) - cpu0) / (performance.now() - w0)) * 100
+
+    // burst: tasks submitted, statuses read while they run
+    const submitMs: Array<number> = []
+    const statusMs: Array<number> = []
+    const ids: Array<string> = []
+    const cpu1 = cpuMsOf(pid)
+    const t0 = performance.now()
+    await pool(tasks, 16, async () => {
+      const r = (await timed(submitMs, () =>
+        post(`${hostUrl}/tasks`, { command: ["true"], container: "NULL" })
+      )) as {
+        taskIds: Array<string>
+      }
+      ids.push(...r.taskIds)
+      if (ids.length % 10 === 0) {
+        const id = ids[Math.floor(Math.random() * ids.length)]!
+        await timed(statusMs, () => fetch(`${hostUrl}/tasks/${id}`).then((res) => res.text()))
+      }
+    })
+    while (completed < tasks && performance.now() - t0 < 600_000) {
+      const id = ids[Math.floor(Math.random() * ids.length)]!
+      await timed(statusMs, () => fetch(`${hostUrl}/tasks/${id}`).then((res) => res.text()))
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    const burstMs = performance.now() - t0
+    const burstCpu = ((cpuMsOf(pid) - cpu1) / burstMs) * 100
+    const result: ScaleResult = {
+      runners,
+      tasks,
+      hostRssMB: Math.round(rssOf(pid) / 1e6),
+      heartbeatCpuPercentOfCore: Math.round(heartbeatCpu * 10) / 10,
+      burstCpuPercentOfCore: Math.round(burstCpu),
+      submitP99Ms: Math.round(summarize(submitMs).p99 * 10) / 10,
+      statusP99Ms: Math.round(summarize(statusMs).p99 * 10) / 10,
+      heartbeatP99Ms: Math.round(summarize(heartbeatMs).p99 * 10) / 10,
+      completedPerS: Math.round((completed / burstMs) * 1000)
+    }
+    console.log(
+      `  ${runners} runners, ${tasks} tasks: host RSS ${result.hostRssMB} MB, heartbeats ${result.heartbeatCpuPercentOfCore}% of a core, ` +
+        `burst ${result.burstCpuPercentOfCore}%; p99 submit ${result.submitP99Ms} ms, status ${result.statusP99Ms} ms, ` +
+        `heartbeat ${result.heartbeatP99Ms} ms; ${result.completedPerS} tasks/s (${completed}/${tasks} done)`
+    )
+    beating = false
+    await Promise.race([Promise.all(beats), new Promise((r) => setTimeout(r, HEARTBEAT_S * 1000 + 1000))])
+    return result
+  } finally {
+    beating = false
+    server.close()
+    await stop(host)
+    dir.remove()
+  }
+}
+
+/** Pure placement time per task (µs) for a node count, at a given number of busy nodes. */
+export const placementMicros = (nodes: number, repeats = 2000): number => {
+  const capacity = Array.from({ length: nodes }, (_, i) => ({
+    name: `n${String(i).padStart(4, "0")}` as NodeName,
+    online: true,
+    cores: 4,
+    memoryBytes: 8e9,
+    numa: [],
+    gpus: []
+  }))
+  // every node but the last is full: the worst case for a scan
+  const allocations = new Map(
+    capacity.slice(0, -1).map((n) => [n.name, { ...Scheduler.emptyAllocation, cores: 4, tasks: 4 }] as const)
+  )
+  const request = { node: null, numa: null, gpus: [], cores: 1, memoryBytes: null, container: "NULL" }
+  const t0 = performance.now()
+  for (let i = 0; i < repeats; i++) {
+    const placed = Scheduler.place(request, capacity, allocations, "least-loaded")
+    if (Either.isLeft(placed)) throw new Error("placement failed")
+  }
+  return Math.round(((performance.now() - t0) / repeats) * 1000 * 100) / 100
+}

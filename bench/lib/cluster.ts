@@ -1,0 +1,152 @@
+/** Starts HakuRiver as real child processes of the built CLI, the way users run it. */
+import { type ChildProcess, spawn } from "node:child_process"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { createServer } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+
+export const cliPath = fileURLToPath(new URL("../../packages/cli/dist/hakuriver.js", import.meta.url))
+
+export interface Proc {
+  readonly child: ChildProcess
+  readonly output: () => string
+}
+
+/** A free TCP port on an address. */
+export const freePort = (host = "127.0.0.1"): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once("error", reject)
+    server.listen(0, host, () => {
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+
+/** Starts the CLI with args and env, resolving once its output matches `ready`. */
+export const startCli = (
+  args: ReadonlyArray<string>,
+  env: Record<string, string>,
+  ready: RegExp,
+  timeoutMs = 60_000
+): Promise<Proc & { readonly match: RegExpMatchArray }> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [cliPath, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let out = ""
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL")
+      reject(new Error(`hakuriver ${args.join(" ")} did not become ready:\n${out}`))
+    }, timeoutMs)
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString()
+      const match = out.match(ready)
+      if (match !== null) {
+        clearTimeout(timer)
+        resolve({ child, output: () => out, match })
+      }
+    }
+    child.stdout.on("data", onData)
+    child.stderr.on("data", onData)
+    child.once("exit", (code) => {
+      clearTimeout(timer)
+      reject(new Error(`hakuriver ${args.join(" ")} exited with ${code}:\n${out}`))
+    })
+  })
+
+/** Stops a child and waits for it. */
+export const stop = (proc: Proc): Promise<void> =>
+  new Promise((resolve) => {
+    if (proc.child.exitCode !== null || proc.child.signalCode !== null) return resolve()
+    proc.child.removeAllListeners("exit")
+    proc.child.once("exit", () => resolve())
+    proc.child.kill("SIGTERM")
+    setTimeout(() => proc.child.kill("SIGKILL"), 5_000).unref()
+  })
+
+/** Resident set size of a process in bytes (Linux). */
+export const rssOf = (pid: number): number => {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))
+  return m === null ? Number.NaN : Number(m[1]) * 1024
+}
+
+/** CPU time (user + system) of a process in milliseconds (Linux). */
+export const cpuMsOf = (pid: number): number => {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? []
+  const ticks = Number(fields[11]) + Number(fields[12])
+  return (ticks * 1000) / 100
+}
+
+/** A temp dir removed by the returned function. */
+export const tempDir = (prefix: string): { readonly path: string; readonly remove: () => void } => {
+  const path = mkdtempSync(join(tmpdir(), prefix))
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) }
+}
+
+export interface Embedded {
+  readonly url: string
+  readonly proc: Proc
+  readonly dataDir: string
+  readonly close: () => Promise<void>
+}
+
+/** `hakuriver up` on a free port in a temp data dir. */
+export const up = async (
+  executor: "process" | "docker",
+  extraEnv: Record<string, string> = {}
+): Promise<Embedded> => {
+  const dir = tempDir("hr-bench-")
+  const proc = await startCli(
+    ["up", "--data-dir", dir.path, "--port", "0", "--executor", executor],
+    extraEnv,
+    /HakuRiver is up at (http:\/\/\S+)/
+  )
+  return {
+    url: proc.match[1]!,
+    proc,
+    dataDir: dir.path,
+    close: async () => {
+      await stop(proc)
+      dir.remove()
+    }
+  }
+}
+
+/** Environment overrides that configure a host or runner process for a bench cluster. */
+export const clusterEnv = (o: {
+  readonly dataDir: string
+  readonly hostPort: number
+  readonly runnerAddress?: string
+  readonly runnerPort?: number
+  readonly runnerName?: string
+  readonly executor?: string
+  readonly heartbeat?: number
+}): Record<string, string> => {
+  const config = join(o.dataDir, "config.toml")
+  writeFileSync(config, "# bench: everything comes from HAKURIVER_* overrides\n")
+  return clusterEnvOf(o, config)
+}
+
+const clusterEnvOf = (o: Parameters<typeof clusterEnv>[0], config: string): Record<string, string> => ({
+  HAKURIVER_CONFIG: config,
+  HAKURIVER_NETWORK__HOST_BIND_IP: "127.0.0.1",
+  HAKURIVER_NETWORK__HOST_PORT: String(o.hostPort),
+  HAKURIVER_NETWORK__HOST_REACHABLE_ADDRESS: "127.0.0.1",
+  HAKURIVER_PATHS__SHARED_DIR: join(o.dataDir, "shared"),
+  HAKURIVER_PATHS__LOCAL_TEMP_DIR: join(o.dataDir, `temp-${o.runnerName ?? "host"}`),
+  HAKURIVER_DATABASE__DB_FILE: join(o.dataDir, "hakuriver.db"),
+  HAKURIVER_TIMING__HEARTBEAT_INTERVAL: String(o.heartbeat ?? 2),
+  ...(o.runnerAddress === undefined
+    ? {}
+    : {
+        HAKURIVER_NETWORK__RUNNER_BIND_IP: o.runnerAddress,
+        HAKURIVER_NETWORK__RUNNER_ADDRESS: o.runnerAddress,
+        HAKURIVER_NETWORK__RUNNER_PORT: String(o.runnerPort ?? 0),
+        HAKURIVER_NETWORK__RUNNER_NAME: o.runnerName ?? "bench",
+        HAKURIVER_RUNNER__EXECUTOR: o.executor ?? "process"
+      })
+})

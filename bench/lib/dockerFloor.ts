@@ -1,0 +1,94 @@
+/**
+ * The Docker floor: a raw dockerode create+start+wait+remove of the same image with the same
+ * create options our executor uses (they come from the same pure `containerSpec`).
+ */
+import { execFileSync } from "node:child_process"
+import { mkdirSync } from "node:fs"
+import { join } from "node:path"
+import { performance } from "node:perf_hooks"
+import Docker from "dockerode"
+import { containerSpec } from "../../packages/core/src/executor/docker/containerSpec.js"
+import type { EnvName, Task } from "@hakuriver/sdk"
+
+const docker = new Docker()
+export const benchEnv = "bench" as EnvName
+const testImage = "hakuriver-test/busybox:latest"
+
+/** Whether an engine answers and the test image exists (scripts/test-env.sh builds it). */
+export const dockerReady = async (): Promise<boolean> => {
+  try {
+    await docker.ping()
+    await docker.getImage(testImage).inspect()
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Makes the `bench` env: image `hakuriver/bench:base` and its tarball in the shared dir. */
+export const prepareBenchEnv = (sharedDir: string): void => {
+  execFileSync("docker", ["tag", testImage, `hakuriver/${benchEnv}:base`])
+  const dir = join(sharedDir, "hakuriver-containers")
+  mkdirSync(dir, { recursive: true })
+  const ts = Math.floor(Date.now() / 1000)
+  execFileSync("docker", ["save", "-o", join(dir, `${benchEnv}-${ts}.tar`), `hakuriver/${benchEnv}:base`])
+}
+
+const task = (i: number, command: ReadonlyArray<string>, shared: string): Task =>
+  ({
+    taskId: `9${String(Date.now()).slice(-9)}${i}`,
+    batchId: "1",
+    status: "assigning",
+    command,
+    env: {},
+    cores: 1,
+    memoryBytes: null,
+    gpus: [],
+    numaNode: null,
+    target: null,
+    node: null,
+    container: benchEnv,
+    privileged: false,
+    mounts: [],
+    exitCode: null,
+    error: null,
+    submittedAt: new Date().toISOString(),
+    startedAt: null,
+    finishedAt: null,
+    stdoutPath: join(shared, "task_outputs", "floor.out"),
+    stderrPath: join(shared, "task_outputs", "floor.err")
+  }) as unknown as Task
+
+/** One create+start+wait+remove with our options; resolves with its milliseconds. */
+export const dockerOnce = async (
+  i: number,
+  command: ReadonlyArray<string>,
+  dataDir: string
+): Promise<number> => {
+  const shared = join(dataDir, "shared")
+  const temp = join(dataDir, "temp")
+  mkdirSync(temp, { recursive: true })
+  const options = containerSpec(
+    {
+      task: task(i, command, shared),
+      logs: { stdout: "", stderr: "" },
+      sharedDir: shared,
+      localTempDir: temp
+    },
+    benchEnv,
+    { network: "host", additionalMounts: [] }
+  )
+  const t0 = performance.now()
+  const container = await docker.createContainer({ ...options, name: `hakuriver-floor-${process.pid}-${i}` })
+  await container.start()
+  await container.wait()
+  await container.remove({ force: true })
+  return performance.now() - t0
+}
+
+/** `tasks` sequential floor runs (after the bench env exists). */
+export const dockerFloor = async (dataDir: string, tasks: number, command: ReadonlyArray<string>) => {
+  const samples: Array<number> = []
+  for (let i = 0; i < tasks; i++) samples.push(await dockerOnce(i, command, dataDir))
+  return samples
+}

@@ -1,0 +1,106 @@
+/**
+ * `npm run bench [-- --quick] [-- --only NAME,...]`: every benchmark prints its figures next to a
+ * floor measured in the same run, and the whole run is written as JSON to bench/results/.
+ * The last full run is kept as bench/results/full.json for comparison.
+ */
+import { execFileSync } from "node:child_process"
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { cpus, totalmem } from "node:os"
+import { fileURLToPath } from "node:url"
+import { dispatch } from "./dispatch.js"
+import { footprint } from "./footprint.js"
+import { hostScale, placementMicros } from "./hostScale.js"
+import { cliPath } from "./lib/cluster.js"
+import { throughput } from "./throughput.js"
+
+const args = process.argv.slice(2)
+const quick = args.includes("--quick")
+const onlyArg = args[args.indexOf("--only") + 1]
+const only = args.includes("--only") && onlyArg ? new Set(onlyArg.split(",")) : undefined
+const want = (name: string) => only === undefined || only.has(name)
+
+const root = fileURLToPath(new URL("..", import.meta.url))
+if (!existsSync(cliPath)) execFileSync("npm", ["run", "-s", "build"], { cwd: root, stdio: "inherit" })
+
+const sizes = quick
+  ? {
+      dispatch: 30,
+      throughput: 200,
+      dockerThroughput: 40,
+      scale: [[50, 1000]] as const,
+      window: 5,
+      footprint: 200
+    }
+  : {
+      dispatch: 200,
+      throughput: 1000,
+      dockerThroughput: 200,
+      scale: [
+        [50, 1000],
+        [500, 1000],
+        [50, 10000],
+        [500, 10000]
+      ] as const,
+      window: 15,
+      footprint: 1000
+    }
+
+const commit = (() => {
+  try {
+    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root }).toString().trim()
+  } catch {
+    return "unknown"
+  }
+})()
+
+const results: Record<string, unknown> = {
+  date: new Date().toISOString(),
+  commit,
+  mode: quick ? "quick" : "full",
+  machine: { cores: cpus().length, memoryGB: Math.round(totalmem() / 1e9), node: process.version }
+}
+
+const section = async (name: string, f: () => Promise<unknown>) => {
+  if (!want(name)) return
+  console.log(`\n## ${name}`)
+  const t0 = Date.now()
+  try {
+    results[name] = await f()
+  } catch (e) {
+    console.log(`  FAILED: ${e instanceof Error ? e.message : String(e)}`)
+    results[name] = { error: String(e) }
+  }
+  console.log(`  (${Math.round((Date.now() - t0) / 1000)} s)`)
+}
+
+await section("dispatch-process", () => dispatch("process", sizes.dispatch))
+await section("dispatch-docker", () => dispatch("docker", quick ? 20 : sizes.dispatch))
+await section("throughput-process", () => throughput("process", sizes.throughput))
+await section("throughput-docker", () => throughput("docker", sizes.dockerThroughput))
+await section("placement", async () => {
+  const rows = [10, 50, 100, 500].map((n) => ({ nodes: n, microsPerPlacement: placementMicros(n) }))
+  for (const r of rows) console.log(`  ${r.nodes} nodes: ${r.microsPerPlacement} µs per placement`)
+  return rows
+})
+await section("host-scale", async () => {
+  const rows = []
+  for (const [runners, tasks] of sizes.scale) rows.push(await hostScale(runners, tasks, sizes.window))
+  return rows
+})
+await section("footprint", () => footprint(sizes.footprint))
+
+const dir = fileURLToPath(new URL("./results/", import.meta.url))
+mkdirSync(dir, { recursive: true })
+const file = `${dir}${quick ? "quick" : "full"}-latest.json`
+writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`)
+if (!quick && only === undefined) writeFileSync(`${dir}full.json`, `${JSON.stringify(results, null, 2)}\n`)
+const previous = `${dir}full.json`
+if (quick && existsSync(previous)) {
+  const prev = JSON.parse(readFileSync(previous, "utf8")) as { commit?: string; date?: string }
+  console.log(`\n(last full run to compare with: ${prev.commit} of ${prev.date}, bench/results/full.json)`)
+}
+console.log(`\nwrote ${file}`)
+const failed = Object.values(results).filter(
+  (v) => typeof v === "object" && v !== null && "error" in v
+).length
+process.exit(failed > 0 ? 1 : 0)

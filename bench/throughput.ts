@@ -1,0 +1,115 @@
+/**
+ * Throughput: N trivial tasks over 4 runners on loopback (127.0.0.2–5), tasks/s submitted and
+ * completed, against the floor of the executor run directly in a loop with the same concurrency.
+ */
+import { performance } from "node:perf_hooks"
+import { connect } from "@hakuriver/sdk"
+import { clusterEnv, freePort, type Proc, startCli, stop, tempDir } from "./lib/cluster.js"
+import { dockerOnce, dockerReady, prepareBenchEnv } from "./lib/dockerFloor.js"
+import { pool, timedSpawn } from "./lib/floor.js"
+import { join } from "node:path"
+
+export interface ThroughputResult {
+  readonly executor: "process" | "docker"
+  readonly tasks: number
+  readonly runners: number
+  readonly concurrency: number
+  readonly submittedPerS: number
+  readonly completedPerS: number
+  readonly floorPerS: number
+  readonly ratioToFloor: number
+}
+
+const RUNNERS = 4
+const SLOTS_PER_RUNNER = 2 // each runner offers 2 cores; tasks ask for 1
+
+export const throughput = async (
+  executor: "process" | "docker",
+  tasks: number
+): Promise<ThroughputResult | undefined> => {
+  if (executor === "docker" && !(await dockerReady())) {
+    console.log("  docker: no engine or no test image; skipped")
+    return undefined
+  }
+  const dir = tempDir("hr-bench-tp-")
+  const procs: Array<Proc> = []
+  try {
+    const hostPort = await freePort()
+    const host = await startCli(["host"], clusterEnv({ dataDir: dir.path, hostPort }), /listening on/)
+    procs.push(host)
+    for (let i = 0; i < RUNNERS; i++) {
+      const address = `127.0.0.${i + 2}`
+      const runnerPort = await freePort(address)
+      procs.push(
+        await startCli(
+          ["runner"],
+          {
+            ...clusterEnv({
+              dataDir: dir.path,
+              hostPort,
+              runnerAddress: address,
+              runnerPort,
+              runnerName: `bench${i}`,
+              executor
+            }),
+            HAKURIVER_RUNNER__MAX_CORES: String(SLOTS_PER_RUNNER)
+          },
+          /runner on port/
+        )
+      )
+    }
+    const client = connect({ url: `http://127.0.0.1:${hostPort}` })
+    for (
+      let waited = 0;
+      (await client.nodes()).filter((n) => n.status === "online").length < RUNNERS;
+      waited++
+    ) {
+      if (waited > 200) throw new Error("runners did not register")
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    const container = executor === "docker" ? "bench" : "NULL"
+    if (executor === "docker") prepareBenchEnv(join(dir.path, "shared"))
+    const command = ["true"]
+    // warm-up (first Docker task loads the env image)
+    await client.wait((await client.submit({ command, container })).taskIds)
+
+    const t0 = performance.now()
+    const ids: Array<string> = []
+    await pool(tasks, 16, async () => {
+      const { taskIds } = await client.submit({ command, container })
+      ids.push(...taskIds)
+    })
+    const submitMs = performance.now() - t0
+    const final = await client.wait(ids, { pollInterval: 60 })
+    const completeMs = performance.now() - t0
+    const bad = final.filter((t) => t.status !== "completed")
+    if (bad.length > 0)
+      throw new Error(`${bad.length} tasks did not complete: ${bad[0]?.status} ${bad[0]?.error}`)
+
+    const concurrency = RUNNERS * SLOTS_PER_RUNNER
+    const floorMs =
+      executor === "docker"
+        ? await pool(tasks, concurrency, (i) => dockerOnce(100_000 + i, command, dir.path))
+        : await pool(tasks, concurrency, () => timedSpawn(command))
+    const result: ThroughputResult = {
+      executor,
+      tasks,
+      runners: RUNNERS,
+      concurrency,
+      submittedPerS: Math.round((tasks / submitMs) * 1000),
+      completedPerS: Math.round((tasks / completeMs) * 1000),
+      floorPerS: Math.round((tasks / floorMs) * 1000),
+      ratioToFloor: Math.round((floorMs / completeMs) * 1000) / 1000
+    }
+    console.log(
+      `  ${tasks} tasks, ${RUNNERS} runners, concurrency ${concurrency}: submitted ${result.submittedPerS}/s, completed ${result.completedPerS}/s`
+    )
+    console.log(
+      `  floor (${executor} directly, same concurrency): ${result.floorPerS}/s → ratio ${result.ratioToFloor}`
+    )
+    return result
+  } finally {
+    for (const p of procs.reverse()) await stop(p)
+    dir.remove()
+  }
+}
