@@ -153,7 +153,7 @@ describe.skipIf(missing !== undefined)("systemd executor in a booted systemd con
     )
 
     it.scoped(
-      "the runner inside runs a NULL task with --cores 1 --memory 100M under systemd; host kill/pause/resume reach it",
+      "the runner inside runs a NULL task with --cores 1 --memory 100M under systemd; host kill/pause/resume reach it; OOM ends killed_oom",
       () =>
         Effect.gen(function* () {
           const container = yield* SystemdContainer
@@ -232,6 +232,18 @@ describe.skipIf(missing !== undefined)("systemd executor in a booted systemd con
           )
           expect(yield* statesOf(marker)).toEqual([])
           expect(fs.readFileSync(killed?.stdoutPath ?? "", "utf8")).toContain(`task ${id}`)
+
+          // a task over its memory limit ends killed_oom
+          const hungry = yield* client.tasks.submit({
+            payload: Schema.decodeUnknownSync(TaskSpec)({
+              command: ["sh", "-c", 'x="$(head -c 200000000 /dev/zero | tr "\\0" a)"; echo survived'],
+              memoryBytes: 30_000_000,
+              container: "NULL",
+              targets: ["systemd-node"]
+            })
+          })
+          const [oom] = yield* waitFinal(client, hungry.taskIds)
+          expect(oom?.status).toBe("killed_oom")
         }),
       { timeout: 120_000 }
     )
