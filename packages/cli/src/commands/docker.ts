@@ -4,64 +4,22 @@
  *
  * @since 0.1.0
  */
-import { Args, Command, HelpDoc, Options } from "@effect/cli"
-import { FetchHttpClient, HttpApiClient, HttpClient, HttpClientRequest } from "@effect/platform"
+import { Args, Command, HelpDoc } from "@effect/cli"
 import {
   DockerEnvs,
   type EnvContainer,
-  HostApi,
-  loadConfig,
+  HakuRiverClient,
   parseEnvName,
-  type TarballInfo
+  type TarballInfo,
+  type TarProgress
 } from "@hakuriver/sdk"
-import { Console, Effect, Either, Option } from "effect"
+import { Console, Effect, Either, type Option } from "effect"
+import { CliFailure, ExitCode } from "../CliFailure.js"
+import { clientLayer, configOption, jsonOption } from "../options.js"
 import { runShell } from "../terminal/ShellClient.js"
 
-const {
-  createContainer,
-  createTar,
-  deleteContainer,
-  listContainers,
-  listTars,
-  shellUrl,
-  startContainer,
-  stopContainer
-} = DockerEnvs
-
-// ---------------------------------------------------------------------------------------------
-// Connection (until the shared client service of the CLI lands)
-// ---------------------------------------------------------------------------------------------
-
-const configOption = Options.file("config").pipe(
-  Options.withDescription("the config file (else $HAKURIVER_CONFIG, else ~/.hakuriver/config.toml)"),
-  Options.optional
-)
-
-const jsonOption = Options.boolean("json").pipe(Options.withDescription("print JSON instead of a table"))
-
-interface Host {
-  readonly url: string
-  readonly token: string
-}
-
-const hostOf = (config: Option.Option<string>) =>
-  Effect.gen(function* () {
-    const env = process.env
-    const loaded = yield* loadConfig({ path: Option.getOrUndefined(config), env })
-    const url =
-      env["HAKURIVER_URL"] !== undefined && env["HAKURIVER_URL"] !== ""
-        ? env["HAKURIVER_URL"]
-        : `http://${loaded.network.host_reachable_address}:${loaded.network.host_port}`
-    const token = env["HAKURIVER_TOKEN"] ?? loaded.security.token
-    return { url: url.replace(/\/+$/, ""), token } satisfies Host
-  })
-
-const clientOf = (host: Host) =>
-  HttpApiClient.make(HostApi, {
-    baseUrl: host.url,
-    transformClient: (client) =>
-      host.token === "" ? client : HttpClient.mapRequest(client, HttpClientRequest.bearerToken(host.token))
-  }).pipe(Effect.provide(FetchHttpClient.layer))
+/** The docker calls of the client of `--config` (HAKURIVER_URL / HAKURIVER_TOKEN still win). */
+const envCalls = Effect.map(HakuRiverClient, DockerEnvs.ofClient)
 
 // ---------------------------------------------------------------------------------------------
 // Arguments
@@ -151,17 +109,21 @@ const showTars = (tars: ReadonlyArray<TarballInfo>, json: boolean) =>
 // Subcommands
 // ---------------------------------------------------------------------------------------------
 
+/** Runs `f` with the docker calls of the client of `--config`. */
+const withEnvs = <A, E>(
+  config: Option.Option<string>,
+  f: (envs: DockerEnvs.DockerEnvCalls) => Effect.Effect<A, E>
+) => Effect.flatMap(envCalls, f).pipe(Effect.provide(clientLayer(config)))
+
 const listContainersCommand = Command.make(
   "list-containers",
   { config: configOption, json: jsonOption },
   ({ config, json }) =>
-    Effect.gen(function* () {
-      const client = yield* clientOf(yield* hostOf(config))
-      yield* showContainers(yield* listContainers(client), json)
-    })
+    withEnvs(config, (envs) => Effect.flatMap(envs.listContainers(), (all) => showContainers(all, json)))
 ).pipe(
   Command.withDescription(
-    "List the environment containers on the host.\n\nExample:\n  hakuriver docker list-containers --json"
+    "List the environment containers on the host (env, state, image, container id).\n\n" +
+      "Examples:\n  hakuriver docker list-containers\n  hakuriver docker list-containers --json"
   )
 )
 
@@ -169,84 +131,96 @@ const createContainerCommand = Command.make(
   "create-container",
   { config: configOption, json: jsonOption, image: imageArg, env: envArg },
   ({ config, env, image, json }) =>
-    Effect.gen(function* () {
-      const client = yield* clientOf(yield* hostOf(config))
-      yield* showContainer(yield* createContainer(client, image, env), json)
-    })
+    withEnvs(config, (envs) =>
+      Effect.flatMap(envs.createContainer(image, env), (c) => showContainer(c, json))
+    )
 ).pipe(
   Command.withDescription(
-    "Create the persistent container of an environment from IMAGE; it keeps running so you can\n" +
-      "`hakuriver docker shell ENV` into it. An existing ENV is an error.\n\n" +
+    "Create the persistent container of environment ENV from IMAGE on the host. It keeps running\n" +
+      "so you can `hakuriver docker shell ENV` into it. IMAGE is pulled when it is not on the host\n" +
+      "and a registry answers. An ENV that already has a container is an error.\n\n" +
       "Example:\n  hakuriver docker create-container python:3.12-slim torch"
   )
 )
 
-const stateCommand = (
-  name: "start-container" | "stop-container",
-  description: string,
-  call: typeof startContainer
-) =>
-  Command.make(name, { config: configOption, json: jsonOption, env: envArg }, ({ config, env, json }) =>
-    Effect.gen(function* () {
-      const client = yield* clientOf(yield* hostOf(config))
-      yield* showContainer(yield* call(client, env), json)
-    })
-  ).pipe(Command.withDescription(description))
-
-const startContainerCommand = stateCommand(
+const startContainerCommand = Command.make(
   "start-container",
-  "Start the container of ENV.\n\nExample:\n  hakuriver docker start-container torch",
-  startContainer
+  { config: configOption, json: jsonOption, env: envArg },
+  ({ config, env, json }) =>
+    withEnvs(config, (envs) => Effect.flatMap(envs.startContainer(env), (c) => showContainer(c, json)))
+).pipe(
+  Command.withDescription("Start the container of ENV.\n\nExample:\n  hakuriver docker start-container torch")
 )
 
-const stopContainerCommand = stateCommand(
+const stopContainerCommand = Command.make(
   "stop-container",
-  "Stop the container of ENV (its state is kept).\n\nExample:\n  hakuriver docker stop-container torch",
-  stopContainer
+  { config: configOption, json: jsonOption, env: envArg },
+  ({ config, env, json }) =>
+    withEnvs(config, (envs) => Effect.flatMap(envs.stopContainer(env), (c) => showContainer(c, json)))
+).pipe(
+  Command.withDescription(
+    "Stop the container of ENV (its files are kept).\n\nExample:\n  hakuriver docker stop-container torch"
+  )
 )
 
 const deleteContainerCommand = Command.make(
   "delete-container",
   { config: configOption, env: envArg },
   ({ config, env }) =>
-    Effect.gen(function* () {
-      const client = yield* clientOf(yield* hostOf(config))
-      yield* deleteContainer(client, env)
-      yield* Console.log(`deleted the container of ${env} (its tarballs are kept)`)
-    })
+    withEnvs(config, (envs) =>
+      Effect.zipRight(
+        envs.deleteContainer(env),
+        Console.log(`deleted the container of ${env} (its tarballs are kept)`)
+      )
+    )
 ).pipe(
   Command.withDescription(
-    "Delete the container of ENV. Its tarballs stay, so tasks can still run in ENV.\n\n" +
+    "Delete the container of ENV. Its tarballs stay, so tasks still run in ENV.\n\n" +
       "Example:\n  hakuriver docker delete-container torch"
   )
 )
+
+/** Progress lines on stderr: one rewritten line on a terminal, else a line per change. */
+const progressPrinter = (env: string) => {
+  const tty = process.stderr.isTTY === true
+  let last = -1
+  return {
+    onProgress: (p: TarProgress) => {
+      if ((p.phase !== "committing" && p.phase !== "saving") || p.bytesWritten === last) return
+      last = p.bytesWritten
+      const text =
+        p.phase === "committing"
+          ? `committing ${env}…`
+          : `saving ${env}: ${humanBytes(p.bytesWritten)} written`
+      process.stderr.write(tty ? `\r\x1b[K${text}` : `${text}\n`)
+    },
+    done: Effect.sync(() => {
+      if (tty && last >= 0) process.stderr.write("\r\x1b[K")
+    })
+  }
+}
 
 const createTarCommand = Command.make(
   "create-tar",
   { config: configOption, json: jsonOption, env: envArg },
   ({ config, env, json }) =>
-    Effect.gen(function* () {
-      const client = yield* clientOf(yield* hostOf(config))
-      const tty = process.stderr.isTTY === true
-      let last = -1
-      const info = yield* createTar(client, env, {
-        onProgress: (p) => {
-          if (p.phase === "idle" || p.bytesWritten === last) return
-          last = p.bytesWritten
-          const text = `${p.phase === "committing" ? "committing" : "saving"} ${env}: ${humanBytes(p.bytesWritten)} written`
-          process.stderr.write(tty ? `\r\x1b[K${text}` : `${text}\n`)
-        }
+    withEnvs(config, (envs) =>
+      Effect.gen(function* () {
+        const progress = progressPrinter(env)
+        const info = yield* envs
+          .createTar(env, { onProgress: progress.onProgress })
+          .pipe(Effect.ensuring(progress.done))
+        yield* json
+          ? Console.log(JSON.stringify(info, null, 2))
+          : Console.log(`${info.file}: ${humanBytes(info.sizeBytes)} (image hakuriver/${info.env}:base)`)
       })
-      if (tty && last >= 0) process.stderr.write("\r\x1b[K")
-      if (json) yield* Console.log(JSON.stringify(info, null, 2))
-      else
-        yield* Console.log(`${info.file}: ${humanBytes(info.sizeBytes)} (image hakuriver/${info.env}:base)`)
-    })
+    )
 ).pipe(
   Command.withDescription(
-    "Package the container of ENV: commit it to hakuriver/ENV:base and save it as a new\n" +
-      "ENV-TIMESTAMP.tar in the shared tarball folder; older tarballs of ENV are removed. Runners\n" +
-      "load the newest tarball before a task runs in ENV. Progress (bytes written) goes to stderr.\n\n" +
+    "Package the container of ENV: commit it to image hakuriver/ENV:base and save that as a new\n" +
+      "ENV-UNIXSECONDS.tar in the shared tarball folder (written to a temporary file and renamed\n" +
+      "when complete); older tarballs of ENV are removed. The container keeps running. Runners load\n" +
+      "the newest tarball before a task runs in ENV. Progress (bytes written) goes to stderr.\n\n" +
       "Example:\n  hakuriver docker create-tar torch"
   )
 )
@@ -255,27 +229,34 @@ const listTarsCommand = Command.make(
   "list-tars",
   { config: configOption, json: jsonOption },
   ({ config, json }) =>
-    Effect.gen(function* () {
-      const client = yield* clientOf(yield* hostOf(config))
-      yield* showTars(yield* listTars(client), json)
-    })
+    withEnvs(config, (envs) => Effect.flatMap(envs.listTars(), (tars) => showTars(tars, json)))
 ).pipe(
   Command.withDescription(
-    "List the packaged environments: env, newest timestamp, size and number of versions.\n\n" +
-      "Example:\n  hakuriver docker list-tars"
+    "List the packaged environments: env, newest timestamp, size, number of versions, file.\n\n" +
+      "Examples:\n  hakuriver docker list-tars\n  hakuriver docker list-tars --json"
   )
 )
 
 const shellCommand = Command.make("shell", { config: configOption, env: envArg }, ({ config, env }) =>
   Effect.gen(function* () {
-    const host = yield* hostOf(config)
-    const code = yield* runShell({ url: shellUrl(host.url, env), token: host.token })
-    if (code !== 0) process.exitCode = code
-  })
+    const client = yield* HakuRiverClient
+    const url = yield* DockerEnvs.ofClient(client).shellUrl(env)
+    const code = yield* runShell({ url, token: client.connection.token }).pipe(
+      Effect.mapError(
+        (e) =>
+          new CliFailure({
+            message: e.message,
+            exitCode: e.status === 401 || e.status === undefined ? ExitCode.unreachable : ExitCode.usage
+          })
+      )
+    )
+    if (code !== 0) return yield* Effect.fail(new CliFailure({ message: "", exitCode: code }))
+  }).pipe(Effect.provide(clientLayer(config)))
 ).pipe(
   Command.withDescription(
-    "Open an interactive shell (bash, else sh) in the container of ENV, from any machine that\n" +
-      "reaches the host. The shell's exit code becomes the command's.\n\n" +
+    "Open an interactive shell (bash, else sh) in the container of ENV, through the host's\n" +
+      "terminal WebSocket: works from any machine that reaches the host. The terminal is put in raw\n" +
+      "mode and resizes are forwarded; the shell's exit code becomes the command's.\n\n" +
       "Example:\n  hakuriver docker shell torch"
   )
 )

@@ -13,6 +13,9 @@ import type { EnvContainer, TarballInfo, TarProgress } from "../api/models.js"
 import type { Unauthorized } from "../api/errors.js"
 import { type TerminalSize, terminalPath } from "../api/TerminalProtocol.js"
 import { type EnvName, parseEnvName } from "../domain/EnvName.js"
+import type { Connection } from "./Connection.js"
+import type { HakuRiverFailure } from "./HakuRiverError.js"
+import { toFailure } from "./toFailure.js"
 
 /** Errors every route of HostApi may answer: a refused token, a request the host cannot decode. @category errors */
 export type ApiError = Unauthorized | HttpApiError.HttpApiDecodeError
@@ -167,6 +170,57 @@ export const shellUrl = (baseUrl: string, env: EnvName, size?: TerminalSize | un
     url.searchParams.set("rows", String(size.rows))
   }
   return url.href
+}
+
+/**
+ * The docker calls of one connected client, failing with {@link HakuRiverFailure} like the rest
+ * of `HakuRiverClient` (e.g. `NotFound`, `Conflict`, `Unreachable`).
+ * @category models
+ */
+export interface DockerEnvCalls {
+  readonly listContainers: () => Effect.Effect<ReadonlyArray<EnvContainer>, HakuRiverFailure>
+  readonly createContainer: (image: string, env: string) => Effect.Effect<EnvContainer, HakuRiverFailure>
+  readonly startContainer: (env: string) => Effect.Effect<EnvContainer, HakuRiverFailure>
+  readonly stopContainer: (env: string) => Effect.Effect<EnvContainer, HakuRiverFailure>
+  readonly deleteContainer: (env: string) => Effect.Effect<void, HakuRiverFailure>
+  readonly createTar: (
+    env: string,
+    options?: CreateTarOptions
+  ) => Effect.Effect<TarballInfo, HakuRiverFailure>
+  readonly tarProgress: (env: string) => Effect.Effect<TarProgress, HakuRiverFailure>
+  readonly listTars: () => Effect.Effect<ReadonlyArray<TarballInfo>, HakuRiverFailure>
+  /** The terminal URL of `env` (see {@link shellUrl}); the token is `connection.token`. */
+  readonly shellUrl: (env: string, size?: TerminalSize) => Effect.Effect<string, HakuRiverFailure>
+}
+
+/**
+ * Binds the docker calls to a connected client: its derived `api` and its `connection` (a
+ * `HakuRiverClient` service has both).
+ * @category constructors
+ * @example
+ * const client = yield* HakuRiverClient
+ * const envs = DockerEnvs.ofClient(client)
+ * yield* envs.createContainer("python:3.12-slim", "torch")
+ */
+export const ofClient = (client: {
+  readonly api: DockerApiClient
+  readonly connection: Connection
+}): DockerEnvCalls => {
+  const fail = toFailure(client.connection.url)
+  const wrap = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, HakuRiverFailure> =>
+    Effect.mapError(effect, fail)
+  return {
+    listContainers: () => wrap(listContainers(client.api)),
+    createContainer: (image, env) => wrap(createContainer(client.api, image, env)),
+    startContainer: (env) => wrap(startContainer(client.api, env)),
+    stopContainer: (env) => wrap(stopContainer(client.api, env)),
+    deleteContainer: (env) => wrap(deleteContainer(client.api, env)),
+    createTar: (env, options) => wrap(createTar(client.api, env, options)),
+    tarProgress: (env) => wrap(tarProgress(client.api, env)),
+    listTars: () => wrap(listTars(client.api)),
+    shellUrl: (env, size) =>
+      wrap(Effect.map(envNameOf(env), (name) => shellUrl(client.connection.url, name, size)))
+  }
 }
 
 /** The result types, re-exported for callers. @category models */
