@@ -3,10 +3,12 @@ import { FileSystem } from "@effect/platform"
 import { NodeContext } from "@effect/platform-node"
 import { describe, expect, layer } from "@effect/vitest"
 import { Effect, Either } from "effect"
+import fc from "fast-check"
 import { parse as parseToml } from "smol-toml"
 import {
   type ConfigError,
   defaultConfig,
+  type HakuRiverConfig,
   defaultConfigPath,
   fromObject,
   loadConfig,
@@ -238,6 +240,56 @@ layer(NodeContext.layer)("config", (it) => {
         const file = path.join(home, "bad.toml")
         yield* write(file, "[network]\nhost_port = = 1\n")
         expect(yield* failure(loadConfig({ path: file, env: {}, home }))).toMatch(/\(line 2, column \d+\)$/)
+      })
+    )
+  })
+
+  describe("properties", () => {
+    const text = fc.string({ maxLength: 20 }).filter((v) => !v.startsWith("~"))
+    const config = fc.record({
+      port: fc.integer({ min: 0, max: 65535 }),
+      address: text,
+      name: text,
+      mounts: fc.array(text, { maxLength: 3 }),
+      privileged: fc.boolean(),
+      interval: fc.double({ min: 0.01, max: 1e6, noNaN: true }),
+      policy: fc.constantFrom("first-fit" as const, "least-loaded" as const, "round-robin" as const)
+    })
+    it.effect("any valid config survives renderConfig and loading", () =>
+      Effect.sync(() => {
+        fc.assert(
+          fc.property(config, (v) => {
+            const c: HakuRiverConfig = {
+              ...defaultConfig,
+              network: {
+                ...defaultConfig.network,
+                host_port: v.port,
+                host_reachable_address: v.address,
+                runner_name: v.name
+              },
+              docker: {
+                ...defaultConfig.docker,
+                additional_mounts: v.mounts,
+                tasks_privileged: v.privileged
+              },
+              timing: { ...defaultConfig.timing, heartbeat_interval: v.interval },
+              scheduler: { policy: v.policy }
+            }
+            const loaded = Either.getOrThrow(fromObject(parseToml(renderConfig(c)), "rendered", "/h"))
+            expect(loaded).toEqual(Either.getOrThrow(fromObject(c, "object", "/h")))
+          })
+        )
+      })
+    )
+
+    it.scoped("a text override is taken verbatim, whatever it looks like", () =>
+      Effect.gen(function* () {
+        const home = yield* tempHome
+        const values = fc.sample(fc.string({ minLength: 1, maxLength: 30 }), 50)
+        for (const value of [...values, "123", "true", '["x"]', "null", "1e3"]) {
+          const c = yield* loadConfig({ home, env: { HAKURIVER_NETWORK__RUNNER_NAME: value } })
+          expect(c.network.runner_name).toBe(value)
+        }
       })
     )
   })
