@@ -84,8 +84,11 @@ const signalOf = (exitCode: number): string | undefined =>
 export const make = (options: DockerExecutorOptions): Effect.Effect<Executor, ExecutorError> =>
   Effect.gen(function* () {
     const engine = yield* DockerEngine.make(options).pipe(Effect.mapError(fromDocker("connect")))
+    // (No `??` around `yield*`: the CJS build rewrites `??` into a closure.)
     const envSync =
-      options.envSync ?? (yield* EnvSync.make({ store: TarballStore.make(options.tarballDir), engine }))
+      options.envSync !== undefined
+        ? options.envSync
+        : yield* EnvSync.make({ store: TarballStore.make(options.tarballDir), engine })
     const settings: ContainerSettings = {
       network: options.network ?? "host",
       additionalMounts: options.additionalMounts ?? [],
