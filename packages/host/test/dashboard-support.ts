@@ -2,7 +2,7 @@
  * Helpers of the dashboard tests: building the dashboard when its build is missing, and reading
  * Server-Sent Events from a real HTTP response.
  */
-import { existsSync } from "node:fs"
+import { existsSync, readdirSync, statSync } from "node:fs"
 import { mkdir, mkdtemp, rename, rm } from "node:fs/promises"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
@@ -12,12 +12,25 @@ const repo = fileURLToPath(new URL("../../..", import.meta.url))
 /** Where the host serves the dashboard from when running from sources. */
 export const dashboardDir = path.join(repo, "packages/host/dist/dashboard")
 
+/** The newest modification time under `dir` (the dashboard's sources). */
+const newestMtime = (dir: string): number =>
+  readdirSync(dir, { withFileTypes: true }).reduce((newest, entry) => {
+    const p = path.join(dir, entry.name)
+    return Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs)
+  }, 0)
+
+/** Whether the build is there and newer than every source of it. */
+const upToDate = (): boolean => {
+  const index = path.join(dashboardDir, "index.html")
+  return existsSync(index) && statSync(index).mtimeMs >= newestMtime(path.join(repo, "packages/dashboard-ui"))
+}
+
 /**
- * Builds the dashboard into `packages/host/dist/dashboard` unless it is there. The build goes to
+ * Builds the dashboard into `packages/host/dist/dashboard` unless an up-to-date build is there. The build goes to
  * a temp folder first and is renamed into place, so two test files never see half a build.
  */
 export const ensureDashboardBuilt = async (): Promise<string> => {
-  if (existsSync(path.join(dashboardDir, "index.html"))) return dashboardDir
+  if (upToDate()) return dashboardDir
   const { build } = await import("vite")
   const parent = path.dirname(dashboardDir)
   await mkdir(parent, { recursive: true })
@@ -28,6 +41,7 @@ export const ensureDashboardBuilt = async (): Promise<string> => {
     build: { outDir: tmp, emptyOutDir: true }
   })
   try {
+    if (existsSync(dashboardDir)) await rm(dashboardDir, { recursive: true, force: true })
     await rename(tmp, dashboardDir)
   } catch {
     // another test file won the race: its build is as good as ours

@@ -36,7 +36,10 @@ export const LineChart = (props: {
     }
     return d
   }
-  const minutes = Math.round(props.windowMs / 60_000)
+  const span =
+    props.windowMs >= 120_000
+      ? `${Math.round(props.windowMs / 60_000)} min`
+      : `${Math.round(props.windowMs / 1000)} s`
   return (
     <figure class="chart">
       <figcaption>
@@ -60,7 +63,7 @@ export const LineChart = (props: {
           </g>
         ))}
         <text x={pad.left} y={height - 4} class="axis">
-          −{minutes} min
+          −{span}
         </text>
         <text x={width - pad.right} y={height - 4} class="axis" text-anchor="end">
           now

@@ -11,7 +11,11 @@ import { TaskTable } from "../components/TaskTable.js"
 import { useTasks } from "../useTasks.js"
 
 const palette = ["#3b82f6", "#10b981", "#f59e0b", "#ef4444", "#8b5cf6", "#06b6d4", "#ec4899", "#84cc16"]
-const windowMs = 10 * 60_000
+/** The charts span the history the host holds: at least a minute, at most ten. */
+const windowOf = (samples: ReadonlyArray<Sample>, now: number): number => {
+  const oldest = samples[0] === undefined ? now : new Date(samples[0].at).getTime()
+  return Math.min(10 * 60_000, Math.max(60_000, now - oldest))
+}
 
 const seriesOf = (
   samples: ReadonlyArray<Sample>,
@@ -58,6 +62,7 @@ export const Overview = () => {
     return () => clearInterval(timer)
   }, [])
   const recent = useTasks({ limit: 8 })
+  const windowMs = windowOf(samples, now)
   const a = report?.aggregate
   return (
     <div class="page">

@@ -84,8 +84,8 @@ export const TaskDetail = (props: { readonly id: string }) => {
           </Row>
           <Row label="exit code">{task.exitCode ?? "–"}</Row>
           {task.error !== null && (
-            <Row label="error">
-              <span class="error">{task.error}</span>
+            <Row label={task.status === "completed" ? "note" : "error"} field="error">
+              <span class={task.status === "completed" ? "muted" : "error"}>{task.error}</span>
             </Row>
           )}
           <Row label="batch">
