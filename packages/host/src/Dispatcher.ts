@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import { Conflict, NotFound, type Task, type TaskId, Unavailable } from "@hakuriver/sdk"
-import { Clock, Context, Duration, Effect, FiberSet, Layer, Option, Stream } from "effect"
+import { Clock, Context, Duration, Effect, FiberSet, Layer, Option, Queue, Stream } from "effect"
 import { type HostConfig, isoOf } from "./HostConfig.js"
 import { type RunnerClient, RunnerClients } from "./RunnerClient.js"
 import { Store } from "./Store.js"
@@ -55,10 +55,18 @@ const make = Effect.gen(function* () {
     Effect.logWarning(
       `runner of node ${task.node} could not take task ${task.taskId}: ${why}; queued again`
     ).pipe(
-      Effect.zipRight(Effect.sleep(requeueDelay)),
-      Effect.zipRight(now),
-      Effect.flatMap((at) => store.transition(task.taskId, "pending", at, { from: ["assigning"] })),
-      Effect.ignore
+      Effect.zipRight(
+        // in the background, so that the node's other tasks are not held up
+        FiberSet.run(
+          fibers,
+          Effect.sleep(requeueDelay).pipe(
+            Effect.zipRight(now),
+            Effect.flatMap((at) => store.transition(task.taskId, "pending", at, { from: ["assigning"] })),
+            Effect.ignore
+          )
+        )
+      ),
+      Effect.asVoid
     )
 
   const fail = (task: Task, why: string) =>
@@ -101,7 +109,20 @@ const make = Effect.gen(function* () {
     )
   })
 
-  const dispatch = (task: Task) => Effect.asVoid(FiberSet.run(fibers, send(task)))
+  // one sender per node, so a node receives its tasks in the order they were placed
+  const lanes = new Map<string, Queue.Queue<Task>>()
+  const laneLock = yield* Effect.makeSemaphore(1)
+  const laneOf = (node: string) =>
+    Effect.gen(function* () {
+      const existing = lanes.get(node)
+      if (existing !== undefined) return existing
+      const lane = yield* Queue.unbounded<Task>()
+      lanes.set(node, lane)
+      yield* FiberSet.run(fibers, Effect.forever(Effect.flatMap(Queue.take(lane), send)))
+      return lane
+    }).pipe(laneLock.withPermits(1))
+  const dispatch = (task: Task) =>
+    task.node === null ? Effect.void : Effect.flatMap(laneOf(task.node), (lane) => Queue.offer(lane, task))
 
   const getTask = (id: TaskId) =>
     Effect.flatMap(store.getTask(id), (o) =>

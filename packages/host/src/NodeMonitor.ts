@@ -119,7 +119,7 @@ const make = Effect.gen(function* () {
       if (ms - last <= timeoutMs) continue
       const seconds = Math.round((ms - last) / 100) / 10
       const reason = `node ${node.info.name} went offline (no heartbeat for ${seconds}s)`
-      const lost = yield* store.markNodeOffline(node.info.name, reason, isoOf(ms))
+      const lost = yield* store.markNodeOffline(node.info.name, reason, isoOf(ms), isoOf(ms - timeoutMs))
       yield* Effect.logWarning(`${reason}; ${lost.length} tasks lost`)
     }
   }).pipe(Effect.withSpan("NodeMonitor.check"))

@@ -109,8 +109,16 @@ export interface StoreShape {
   ) => Effect.Effect<Option.Option<NodeStatus>>
   readonly getNode: (name: string) => Effect.Effect<Option.Option<NodeRecord>>
   readonly listNodes: Effect.Effect<ReadonlyArray<NodeRecord>>
-  /** Marks a node offline and its assigning/running/paused tasks `lost`, in one transaction. */
-  readonly markNodeOffline: (name: string, reason: string, now: string) => Effect.Effect<ReadonlyArray<Task>>
+  /**
+   * Marks a node offline and its assigning/running/paused tasks `lost`, in one transaction —
+   * unless it heartbeated after `staleBefore` (a heartbeat that raced the check wins).
+   */
+  readonly markNodeOffline: (
+    name: string,
+    reason: string,
+    now: string,
+    staleBefore?: string
+  ) => Effect.Effect<ReadonlyArray<Task>>
   /** Creates a batch with one task per draft, all `pending`, in one transaction. */
   readonly submit: (
     drafts: ReadonlyArray<TaskDraft>,
@@ -287,10 +295,17 @@ const make = Effect.gen(function* () {
     Effect.forEach(rows, toNode)
   ).pipe(Effect.orDie)
 
-  const markNodeOffline = (name: string, reason: string, now: string) =>
+  const markNodeOffline = (name: string, reason: string, now: string, staleBefore?: string) =>
     sql
       .withTransaction(
         Effect.gen(function* () {
+          if (staleBefore !== undefined) {
+            const rows = yield* sql<{
+              last: string | null
+            }>`SELECT last_heartbeat_at AS last FROM nodes WHERE name = ${name}`
+            const last = rows[0]?.last ?? null
+            if (last !== null && last > staleBefore) return []
+          }
           yield* sql`UPDATE nodes SET status = 'offline' WHERE name = ${name}`
           const active = yield* Effect.flatMap(
             sql`SELECT * FROM tasks WHERE node = ${name} AND status IN ('assigning', 'running', 'paused') ORDER BY seq`,

@@ -1,7 +1,17 @@
+import * as fs from "node:fs"
+import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
-import { Cores, TaskSpec } from "@hakuriver/sdk"
+import type { TaskId } from "@hakuriver/sdk"
 import { Effect } from "effect"
-import { eventually, startHost, tempDir, testConfig, waitAllFinal } from "./support/harness.js"
+import {
+  eventually,
+  getTasks,
+  spec,
+  startHost,
+  tempDir,
+  testConfig,
+  waitAllFinal
+} from "./support/harness.js"
 import * as TestRunner from "./support/TestRunner.js"
 
 describe("queue", () => {
@@ -13,20 +23,22 @@ describe("queue", () => {
           const dir = yield* tempDir
           const { url, client } = yield* startHost(testConfig(dir))
           const runner = yield* TestRunner.make({ name: "node1", hostUrl: url, cores: 4 })
-          const ids = []
+          // every task runs until the gate file exists
+          const gate = path.join(dir, "gate")
+          const gated = ["sh", "-c", 'while [ ! -e "$1" ]; do sleep 0.05; done', "gated", gate]
+          const ids: Array<TaskId> = []
           for (let i = 0; i < 5; i++) {
-            const r = yield* client.tasks.submit({
-              payload: new TaskSpec({ command: ["sleep", "0.6"], cores: Cores.make(2), targets: [] })
-            })
+            const r = yield* client.tasks.submit({ payload: spec(gated, { cores: 2 }) })
             ids.push(...r.taskIds)
           }
-          const during = yield* eventually(
-            client.tasks.list({ urlParams: {} }),
-            (ts) => ts.filter((t) => t.status === "running").length === 2
-          )
-          expect(during.filter((t) => t.status === "pending")).toHaveLength(3)
-          const nodes = yield* client.cluster.nodes()
-          expect(nodes[0]?.allocated.cores).toBe(4)
+          const statuses = Effect.map(getTasks(client, ids), (ts) => ts.map((t) => t.status))
+          const expected = ["running", "running", "pending", "pending", "pending"]
+          yield* eventually(statuses, (s) => s.join() === expected.join())
+          // and it stays so: the queue holds the other three
+          yield* Effect.sleep("600 millis")
+          expect(yield* statuses).toEqual(expected)
+          expect((yield* client.cluster.nodes())[0]?.allocated).toMatchObject({ cores: 4, tasks: 2 })
+          fs.writeFileSync(gate, "")
           const done = yield* waitAllFinal(client, ids)
           expect(done.map((t) => t.status)).toEqual(Array(5).fill("completed"))
           expect(runner.startOrder).toEqual(ids)

@@ -51,6 +51,8 @@ export interface TestRunnerOptions {
   readonly gpus?: ReadonlyArray<number>
   readonly token?: string
   readonly heartbeatMs?: number
+  /** What the heartbeats claim runs (default: what really runs). */
+  readonly reported?: (running: ReadonlyArray<TaskId>) => ReadonlyArray<TaskId>
 }
 
 export interface TestRunner {
@@ -212,26 +214,30 @@ export const make = (options: TestRunnerOptions): Effect.Effect<TestRunner, neve
       temperatures: [],
       gpus: []
     })
-    const beat = host.runners
-      .heartbeat({
+    const beat = Effect.suspend(() =>
+      host.runners.heartbeat({
         path: { name: info.name },
-        payload: { name: info.name, usage, runningTaskIds: [...tasks.keys()] as Array<TaskId> }
+        payload: {
+          name: info.name,
+          usage,
+          runningTaskIds: (options.reported ?? ((ids) => ids))([...tasks.keys()] as Array<TaskId>)
+        }
       })
-      .pipe(
-        Effect.tap((ack) =>
-          Effect.sync(() => {
-            for (const id of ack.killTaskIds) {
-              const entry = tasks.get(id)
-              if (entry !== undefined) {
-                entry.killed = true
-                entry.child.kill("SIGKILL")
-              }
+    ).pipe(
+      Effect.tap((ack) =>
+        Effect.sync(() => {
+          for (const id of ack.killTaskIds) {
+            const entry = tasks.get(id)
+            if (entry !== undefined) {
+              entry.killed = true
+              entry.child.kill("SIGKILL")
             }
-          })
-        ),
-        Effect.catchTag("UnknownNode", () => register),
-        Effect.ignore
-      )
+          }
+        })
+      ),
+      Effect.catchTag("UnknownNode", () => register),
+      Effect.ignore
+    )
     // reports first, in order, each retried until the host answers (a refusal drops it)
     const send = (update: StatusUpdate) =>
       host.runners
