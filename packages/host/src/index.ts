@@ -3,6 +3,7 @@
  *
  * @since 0.1.0
  */
+export * from "./dashboard/index.js"
 export * as Dispatcher from "./Dispatcher.js"
 export * as Host from "./Host.js"
 export * as HostConfig from "./HostConfig.js"
