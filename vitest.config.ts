@@ -13,7 +13,9 @@ export default defineConfig({
       project("host", ["packages/host/test/**/*.test.ts"]),
       project("runner", ["packages/runner/test/**/*.test.ts"]),
       project("cli", ["packages/cli/test/**/*.test.ts"]),
-      project("examples", ["examples/test/**/*.test.ts"])
+      project("examples", ["examples/test/**/*.test.ts"]),
+      // real faults (SIGKILL, a private dockerd stopped, full disks, network partitions): one file at a time
+      project("faults", ["test/faults/**/*.test.ts"], { fileParallelism: false })
     ],
     testTimeout: 60_000,
     hookTimeout: 180_000
