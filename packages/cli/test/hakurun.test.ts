@@ -43,7 +43,7 @@ const tempDir = Effect.flatMap(FileSystem.FileSystem, (fs) =>
 
 /**
  * A run (sh script) that marks itself active, records how many runs are active, waits until
- * `need` runs have started (else exits 9 after 5 s), then exits with code `$ID % 2 * fail`.
+ * `need` runs have started (else exits 9 after 20 s), then exits 0.
  */
 const probeScript = [
   'd="$0"; id="$1"; need="$2"',
@@ -51,7 +51,7 @@ const probeScript = [
   'ls "$d" | grep -c "^active-" > "$d/seen-$id"',
   "t=0",
   'while [ "$(ls "$d" | grep -c "^started-")" -lt "$need" ]; do',
-  '  t=$((t+1)); [ "$t" -gt 100 ] && exit 9; sleep 0.05',
+  '  t=$((t+1)); [ "$t" -gt 400 ] && exit 9; sleep 0.05',
   "done",
   "sleep 0.2",
   'rm "$d/active-$id"'

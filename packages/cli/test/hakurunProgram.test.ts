@@ -103,60 +103,69 @@ describe("formatCommand", () => {
 })
 
 layer(NodeContext.layer)("hakurun program", (it) => {
-  it.scoped("exit codes: 0 all ok, 1 a run failed, 2 bad usage or span", () =>
-    Effect.gen(function* () {
-      expect(yield* run(["sh", "-c", "exit 0", "span:[a,b]"])).toEqual({
-        code: 0,
-        out: [],
-        err: ["2 runs: 2 ok, 0 failed"]
-      })
-      const failed = yield* run(["sh", "-c", "exit 5"])
-      expect(failed).toEqual({
-        code: 1,
-        out: [],
-        err: ["hakurun: run 1/1 failed (exit 5): sh -c 'exit 5'", "1 run: 0 ok, 1 failed"]
-      })
-      expect((yield* run(["--bogus"])).code).toBe(2)
-      expect(yield* run(["echo", "span:[]"])).toEqual({
-        code: 2,
-        out: [],
-        err: ['hakurun: invalid span "span:[]": the list is empty; give at least one item, e.g. span:[a,b]']
-      })
-      expect(yield* run(["echo", "span:{x..y}"])).toEqual({
-        code: 2,
-        out: [],
-        err: [
-          'hakurun: invalid span "span:{x..y}": expected span:{START..END} with integers (e.g. span:{1..3}) or span:[a,b,...]'
-        ]
-      })
-      const help = yield* run(["-h"])
-      expect(help.code).toBe(0)
-      expect(help.out[0]).toMatch(/^Usage: hakurun/)
-    })
+  it.scoped(
+    "exit codes: 0 all ok, 1 a run failed, 2 bad usage or span",
+    () =>
+      Effect.gen(function* () {
+        expect(yield* run(["sh", "-c", "exit 0", "span:[a,b]"])).toEqual({
+          code: 0,
+          out: [],
+          err: ["2 runs: 2 ok, 0 failed"]
+        })
+        const failed = yield* run(["sh", "-c", "exit 5"])
+        expect(failed).toEqual({
+          code: 1,
+          out: [],
+          err: ["hakurun: run 1/1 failed (exit 5): sh -c 'exit 5'", "1 run: 0 ok, 1 failed"]
+        })
+        expect((yield* run(["--bogus"])).code).toBe(2)
+        expect(yield* run(["echo", "span:[]"])).toEqual({
+          code: 2,
+          out: [],
+          err: ['hakurun: invalid span "span:[]": the list is empty; give at least one item, e.g. span:[a,b]']
+        })
+        expect(yield* run(["echo", "span:{x..y}"])).toEqual({
+          code: 2,
+          out: [],
+          err: [
+            'hakurun: invalid span "span:{x..y}": expected span:{START..END} with integers (e.g. span:{1..3}) or span:[a,b,...]'
+          ]
+        })
+        const help = yield* run(["-h"])
+        expect(help.code).toBe(0)
+        expect(help.out[0]).toMatch(/^Usage: hakurun/)
+      }),
+    30_000
   )
 
-  it.scoped("runs sequentially in expansion order by default", () =>
-    Effect.gen(function* () {
-      const dir = yield* tempDir
-      const fs = yield* FileSystem.FileSystem
-      const log = path.join(dir, "log")
-      const r = yield* run(["sh", "-c", 'echo "$1-$2" >> "$0"', log, "span:{2..1}", "span:[x,y]"])
-      expect(r.code).toBe(0)
-      expect(yield* fs.readFileString(log)).toBe("2-x\n2-y\n1-x\n1-y\n")
-    })
+  it.scoped(
+    "runs sequentially in expansion order by default",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* tempDir
+        const fs = yield* FileSystem.FileSystem
+        const log = path.join(dir, "log")
+        const r = yield* run(["sh", "-c", 'echo "$1-$2" >> "$0"', log, "span:{2..1}", "span:[x,y]"])
+        expect(r.code).toBe(0)
+        expect(yield* fs.readFileString(log)).toBe("2-x\n2-y\n1-x\n1-y\n")
+      }),
+    30_000
   )
 
-  it.scoped("dry-run prints and runs nothing", () =>
-    Effect.gen(function* () {
-      const dir = yield* tempDir
-      const fs = yield* FileSystem.FileSystem
-      const made = path.join(dir, "made")
-      expect(yield* run(["--dry-run", "touch", made, "span:[1]"])).toEqual({
-        code: 0,
-        out: [`touch ${made} 1`],
-        err: []
-      })
-      expect(yield* fs.exists(made)).toBe(false)
-    })
+  it.scoped(
+    "dry-run prints and runs nothing",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* tempDir
+        const fs = yield* FileSystem.FileSystem
+        const made = path.join(dir, "made")
+        expect(yield* run(["--dry-run", "touch", made, "span:[1]"])).toEqual({
+          code: 0,
+          out: [`touch ${made} 1`],
+          err: []
+        })
+        expect(yield* fs.exists(made)).toBe(false)
+      }),
+    30_000
   )
 })

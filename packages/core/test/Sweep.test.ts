@@ -107,13 +107,16 @@ describe("Cartesian expansion", () => {
   })
 })
 
+/** Real processes on a machine shared with other test files can be slow. */
+const timeout = 30_000
+
 const tempDir = Effect.flatMap(FileSystem.FileSystem, (fs) =>
   fs.makeTempDirectoryScoped({ prefix: "hakuriver-sweep-" })
 )
 
 /**
  * A run that marks itself active, records how many runs are active, waits until `need` runs have
- * started (up to 5 s, else exit 9), lingers a little, then exits with `code`.
+ * started (up to 20 s, else exit 9), lingers a little, then exits with `code`.
  */
 const probe = (dir: string, id: string, need: number, code: number) => [
   "sh",
@@ -124,7 +127,7 @@ const probe = (dir: string, id: string, need: number, code: number) => [
     'ls "$d" | grep -c "^active-" > "$d/seen-$id"',
     "t=0",
     'while [ "$(ls "$d" | grep -c "^started-")" -lt "$need" ]; do',
-    '  t=$((t+1)); [ "$t" -gt 100 ] && exit 9; sleep 0.05',
+    '  t=$((t+1)); [ "$t" -gt 400 ] && exit 9; sleep 0.05',
     "done",
     "sleep 0.2",
     'rm "$d/active-$id"',
@@ -148,101 +151,123 @@ const maxSeen = (dir: string, count: number) =>
   })
 
 layer(NodeContext.layer)("local runs", (it) => {
-  it.scoped("parallel runs really overlap, at most `jobs` at a time", () =>
-    Effect.gen(function* () {
-      const dir = yield* tempDir
-      const commands = [0, 1, 2, 3].map((i) => probe(dir, String(i), 2, 0))
-      const report = yield* Sweep.runCommands(commands, { parallel: true, jobs: 2 })
-      expect(report.results.map((r) => r.exitCode)).toEqual([0, 0, 0, 0])
-      expect(report.summary).toBe("4 runs: 4 ok, 0 failed")
-      expect(yield* maxSeen(dir, 4)).toBe(2)
-    })
+  it.scoped(
+    "parallel runs really overlap, at most `jobs` at a time",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* tempDir
+        const commands = [0, 1, 2, 3].map((i) => probe(dir, String(i), 2, 0))
+        const report = yield* Sweep.runCommands(commands, { parallel: true, jobs: 2 })
+        expect(report.results.map((r) => r.exitCode)).toEqual([0, 0, 0, 0])
+        expect(report.summary).toBe("4 runs: 4 ok, 0 failed")
+        expect(yield* maxSeen(dir, 4)).toBe(2)
+      }),
+    timeout
   )
 
-  it.scoped("sequential runs never overlap", () =>
-    Effect.gen(function* () {
-      const dir = yield* tempDir
-      const commands = [0, 1, 2].map((i) => probe(dir, String(i), 1, 0))
-      const report = yield* Sweep.runCommands(commands)
-      expect(report.ok).toBe(3)
-      expect(yield* maxSeen(dir, 3)).toBe(1)
-    })
+  it.scoped(
+    "sequential runs never overlap",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* tempDir
+        const commands = [0, 1, 2].map((i) => probe(dir, String(i), 1, 0))
+        const report = yield* Sweep.runCommands(commands)
+        expect(report.ok).toBe(3)
+        expect(yield* maxSeen(dir, 3)).toBe(1)
+      }),
+    timeout
   )
 
-  it.scoped("records exit codes, missing programs and signals, in expansion order", () =>
-    Effect.gen(function* () {
-      const finished: Array<number> = []
-      const report = yield* Sweep.runCommands(
-        [
-          ["sh", "-c", "exit 0"],
-          ["sh", "-c", "exit 3"],
-          ["hakuriver-no-such-program-xyz"],
-          ["sh", "-c", "kill -KILL $$"],
-          ["cat"],
-          []
-        ],
-        { parallel: true, jobs: 3, onResult: (r) => Effect.sync(() => finished.push(r.index)) }
-      )
-      expect(report.results.map((r) => r.index)).toEqual([0, 1, 2, 3, 4, 5])
-      expect(report.results.map((r) => r.exitCode)).toEqual([0, 3, null, null, 0, null])
-      expect(report.results[2]?.error).toBe('cannot start "hakuriver-no-such-program-xyz": command not found')
-      expect(report.results[3]?.error).toBe("ended by SIGKILL")
-      expect(report.results[5]?.error).toBe("empty command")
-      expect(report.summary).toBe("6 runs: 2 ok, 4 failed")
-      expect([...finished].sort()).toEqual([0, 1, 2, 3, 4, 5])
-    })
+  it.scoped(
+    "records exit codes, missing programs and signals, in expansion order",
+    () =>
+      Effect.gen(function* () {
+        const finished: Array<number> = []
+        const report = yield* Sweep.runCommands(
+          [
+            ["sh", "-c", "exit 0"],
+            ["sh", "-c", "exit 3"],
+            ["hakuriver-no-such-program-xyz"],
+            ["sh", "-c", "kill -KILL $$"],
+            ["cat"],
+            []
+          ],
+          { parallel: true, jobs: 3, onResult: (r) => Effect.sync(() => finished.push(r.index)) }
+        )
+        expect(report.results.map((r) => r.index)).toEqual([0, 1, 2, 3, 4, 5])
+        expect(report.results.map((r) => r.exitCode)).toEqual([0, 3, null, null, 0, null])
+        expect(report.results[2]?.error).toBe(
+          'cannot start "hakuriver-no-such-program-xyz": command not found'
+        )
+        expect(report.results[3]?.error).toBe("ended by SIGKILL")
+        expect(report.results[5]?.error).toBe("empty command")
+        expect(report.summary).toBe("6 runs: 2 ok, 4 failed")
+        expect([...finished].sort()).toEqual([0, 1, 2, 3, 4, 5])
+      }),
+    timeout
   )
 
-  it.scoped("passes arguments verbatim (no shell), with cwd and extra env", () =>
-    Effect.gen(function* () {
-      const dir = yield* tempDir
-      const fs = yield* FileSystem.FileSystem
-      const report = yield* Sweep.runSweep(
-        ["sh", "-c", 'printf "%s|%s|%s" "$1" "$SWEEP_X" "$(pwd)" > "out-$1"', "sh", "span:[$(id),a b]"],
-        { cwd: dir, env: { SWEEP_X: "x*" } }
-      )
-      expect(report.ok).toBe(2)
-      const real = yield* fs.realPath(dir)
-      expect(yield* fs.readFileString(path.join(dir, "out-$(id)"))).toBe(`$(id)|x*|${real}`)
-      expect(yield* fs.readFileString(path.join(dir, "out-a b"))).toBe(`a b|x*|${real}`)
-    })
+  it.scoped(
+    "passes arguments verbatim (no shell), with cwd and extra env",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* tempDir
+        const fs = yield* FileSystem.FileSystem
+        const report = yield* Sweep.runSweep(
+          ["sh", "-c", 'printf "%s|%s|%s" "$1" "$SWEEP_X" "$(pwd)" > "out-$1"', "sh", "span:[$(id),a b]"],
+          { cwd: dir, env: { SWEEP_X: "x*" } }
+        )
+        expect(report.ok).toBe(2)
+        const real = yield* fs.realPath(dir)
+        expect(yield* fs.readFileString(path.join(dir, "out-$(id)"))).toBe(`$(id)|x*|${real}`)
+        expect(yield* fs.readFileString(path.join(dir, "out-a b"))).toBe(`a b|x*|${real}`)
+      }),
+    timeout
   )
 
-  it.scoped("runSweep fails with InvalidInput on a bad span, running nothing", () =>
-    Effect.gen(function* () {
-      const error = yield* Effect.flip(Sweep.runSweep(["echo", "span:{1..}"]))
-      expect(error._tag).toBe("InvalidInput")
-    })
+  it.scoped(
+    "runSweep fails with InvalidInput on a bad span, running nothing",
+    () =>
+      Effect.gen(function* () {
+        const error = yield* Effect.flip(Sweep.runSweep(["echo", "span:{1..}"]))
+        expect(error._tag).toBe("InvalidInput")
+      }),
+    timeout
   )
 })
 
 describe("interruption", () => {
   // live clock: the test polls for the pid file with real sleeps
-  it.scopedLive("interrupting the sweep stops its processes", () =>
-    Effect.gen(function* () {
-      const dir = yield* tempDir
-      const fs = yield* FileSystem.FileSystem
-      const pidFile = path.join(dir, "pid")
-      const fiber = yield* Effect.fork(
-        Sweep.runCommands([["sh", "-c", 'echo $$ > "$0.tmp" && mv "$0.tmp" "$0" && exec sleep 30', pidFile]])
-      )
-      let waited = 0
-      while (!(yield* fs.exists(pidFile)) && waited < 100) {
-        yield* Effect.sleep(Duration.millis(50))
-        waited++
-      }
-      const pid = Number((yield* fs.readFileString(pidFile)).trim())
-      expect(pid).toBeGreaterThan(0)
-      yield* Fiber.interrupt(fiber)
-      const alive = (() => {
-        try {
-          process.kill(pid, 0)
-          return true
-        } catch {
-          return false
+  it.scopedLive(
+    "interrupting the sweep stops its processes",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* tempDir
+        const fs = yield* FileSystem.FileSystem
+        const pidFile = path.join(dir, "pid")
+        const fiber = yield* Effect.fork(
+          Sweep.runCommands([
+            ["sh", "-c", 'echo $$ > "$0.tmp" && mv "$0.tmp" "$0" && exec sleep 30', pidFile]
+          ])
+        )
+        let waited = 0
+        while (!(yield* fs.exists(pidFile)) && waited < 100) {
+          yield* Effect.sleep(Duration.millis(50))
+          waited++
         }
-      })()
-      expect(alive).toBe(false)
-    }).pipe(Effect.provide(NodeContext.layer))
+        const pid = Number((yield* fs.readFileString(pidFile)).trim())
+        expect(pid).toBeGreaterThan(0)
+        yield* Fiber.interrupt(fiber)
+        const alive = (() => {
+          try {
+            process.kill(pid, 0)
+            return true
+          } catch {
+            return false
+          }
+        })()
+        expect(alive).toBe(false)
+      }).pipe(Effect.provide(NodeContext.layer)),
+    timeout
   )
 })
