@@ -15,7 +15,7 @@ export default defineConfig({
       project("cli", ["packages/cli/test/**/*.test.ts"]),
       project("examples", ["examples/test/**/*.test.ts"]),
       // real faults (SIGKILL, a private dockerd stopped, full disks, network partitions): one file at a time
-      project("faults", ["test/faults/**/*.test.ts"], { fileParallelism: false })
+      project("faults", ["test/faults/**/*.test.ts"], { poolOptions: { forks: { singleFork: true } } })
     ],
     testTimeout: 60_000,
     hookTimeout: 180_000
