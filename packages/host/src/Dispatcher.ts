@@ -82,8 +82,10 @@ const make = Effect.gen(function* () {
     Effect.flatMap(now, (at) =>
       store.transition(task.taskId, "running", at, { from: ["assigning", "running"] })
     ).pipe(
-      Effect.catchTag("IllegalTransition", () =>
-        client.tasks.kill({ path: { id: task.taskId } }).pipe(Effect.timeout(runTimeout), Effect.ignore)
+      Effect.catchTag("IllegalTransition", (e) =>
+        e.from === "killed"
+          ? client.tasks.kill({ path: { id: task.taskId } }).pipe(Effect.timeout(runTimeout), Effect.ignore)
+          : Effect.void
       ),
       Effect.ignore
     )

@@ -1,3 +1,4 @@
+import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
 import {
   allStatuses,
@@ -11,6 +12,7 @@ import {
 import * as fc from "fast-check"
 import * as path from "node:path"
 import { Effect, Layer, Option } from "effect"
+import * as SqliteDatabase from "../src/SqliteDatabase.js"
 import * as Store from "../src/Store.js"
 import { TaskEvents } from "../src/TaskEvents.js"
 import { tempDir } from "./support/harness.js"
@@ -78,6 +80,22 @@ describe("Store (SQLite file)", () => {
       })
       expect(BigInt(again.next.tasks[0]?.taskId ?? "0")).toBeGreaterThan(BigInt(b ?? "0"))
       expect(again.next.batchId).not.toBe(first.batchId)
+    })
+  )
+
+  it.scoped("the SQLite file is in WAL mode with foreign keys on", () =>
+    Effect.gen(function* () {
+      const file = path.join(yield* tempDir, "wal.db")
+      const modes = yield* Effect.provide(
+        Effect.gen(function* () {
+          const sql = yield* SqlClient.SqlClient
+          const journal = yield* sql<{ journal_mode: string }>`PRAGMA journal_mode`
+          const fk = yield* sql<{ foreign_keys: number }>`PRAGMA foreign_keys`
+          return [journal[0]?.journal_mode, fk[0]?.foreign_keys]
+        }),
+        SqliteDatabase.layer(file)
+      )
+      expect(modes).toEqual(["wal", 1])
     })
   )
 
