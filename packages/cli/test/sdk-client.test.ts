@@ -21,7 +21,7 @@ import { Effect, Either, Layer } from "effect"
 
 const token = "s3cret-token"
 
-const hostLayer = Layer.unwrapEffect(
+const hostLayer = Layer.unwrapScoped(
   Effect.gen(function* () {
     const dir = yield* Effect.acquireRelease(
       Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), "hr-sdk-"))),

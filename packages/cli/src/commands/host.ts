@@ -4,9 +4,8 @@
  * @since 0.1.0
  */
 import { Command } from "@effect/cli"
-import { Host } from "@hakuriver/host"
 import { hostUrlOf } from "@hakuriver/sdk"
-import { Console, Effect } from "effect"
+import { Console, Effect, Layer } from "effect"
 import { configOption } from "../options.js"
 import { loadConfigOf } from "./loadConfigOf.js"
 
@@ -22,7 +21,14 @@ export const host = Command.make("host", { config: configOption }, (o) =>
         `HakuRiver host listening on ${config.network.host_bind_ip}:${config.network.host_port} (clients use ${hostUrlOf(config)})`
       )
       return yield* Effect.never
-    }).pipe(Effect.provide(Host.layer(config)))
+    }).pipe(
+      Effect.provide(
+        // loaded on demand, so that client commands start fast
+        Layer.unwrapEffect(
+          Effect.promise(() => import("@hakuriver/host")).pipe(Effect.map(({ Host }) => Host.layer(config)))
+        )
+      )
+    )
   })
 ).pipe(
   Command.withDescription(

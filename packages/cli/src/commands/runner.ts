@@ -4,9 +4,8 @@
  * @since 0.1.0
  */
 import { Command } from "@effect/cli"
-import { Runner } from "@hakuriver/runner"
 import { hostUrlOf } from "@hakuriver/sdk"
-import { Console, Effect } from "effect"
+import { Console, Effect, Layer } from "effect"
 import { configOption } from "../options.js"
 import { loadConfigOf } from "./loadConfigOf.js"
 
@@ -22,7 +21,16 @@ export const runner = Command.make("runner", { config: configOption }, (o) =>
         `HakuRiver runner on port ${config.network.runner_port}, reporting to ${hostUrlOf(config)}`
       )
       return yield* Effect.never
-    }).pipe(Effect.provide(Runner.layer(config)))
+    }).pipe(
+      Effect.provide(
+        // loaded on demand, so that client commands start fast
+        Layer.unwrapEffect(
+          Effect.promise(() => import("@hakuriver/runner")).pipe(
+            Effect.map(({ Runner }) => Runner.layer(config))
+          )
+        )
+      )
+    )
   })
 ).pipe(
   Command.withDescription(

@@ -7,8 +7,6 @@
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { Host } from "@hakuriver/host"
-import { Runner } from "@hakuriver/runner"
 import { type HakuRiverConfig, HakuRiverClient, hostUrlOf, type NodeView } from "@hakuriver/sdk"
 import { type Duration, Effect, Layer, Schedule } from "effect"
 import { CliFailure, ExitCode } from "../CliFailure.js"
@@ -90,7 +88,13 @@ const isolated = <A, E>(layer: Layer.Layer<A, E>): Layer.Layer<never, E> =>
  * @category layers
  */
 export const layer = (config: HakuRiverConfig) =>
-  Layer.merge(isolated(Host.layer(config)), isolated(Runner.layer(config)))
+  Layer.unwrapEffect(
+    Effect.map(
+      // loaded on demand, so that client commands start fast
+      Effect.promise(() => Promise.all([import("@hakuriver/host"), import("@hakuriver/runner")])),
+      ([{ Host }, { Runner }]) => Layer.merge(isolated(Host.layer(config)), isolated(Runner.layer(config)))
+    )
+  )
 
 /**
  * Waits until the local runner has registered with the host (at most `timeout`) and returns it.

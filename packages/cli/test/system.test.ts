@@ -1,0 +1,194 @@
+/**
+ * System tests of the built `hakuriver` CLI: `hakuriver up` in the background (free port, temp
+ * data dir, process executor), then the client commands as child processes — output, logs,
+ * `--json`, the `--` passthrough and SPEC.md's exit codes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { freePort } from "../src/embedded/freePort.js"
+import { type Cluster, ensureBuilt, hakuriver, startUp } from "./cliProcess.js"
+
+let cluster: Cluster
+let env: Record<string, string>
+
+beforeAll(async () => {
+  await ensureBuilt()
+  cluster = await startUp()
+  env = { HAKURIVER_URL: cluster.url }
+}, 300_000)
+
+afterAll(async () => {
+  await cluster?.stop()
+})
+
+const json = <A>(text: string): A => JSON.parse(text) as A
+
+/** The one non-empty line of an error output. */
+const errorLines = (stderr: string) => stderr.split("\n").filter((l) => l.trim() !== "")
+
+const statusOf = async (id: string) =>
+  json<{ status: string }>((await hakuriver(["status", id, "--json"], env)).stdout).status
+
+describe("hakuriver (built) against hakuriver up", () => {
+  it("submit --wait runs the command with its env; logs prints its output; exit 0", async () => {
+    const run = await hakuriver(["submit", "--env", "FOO=bar", "--wait", "--", "sh", "-c", "echo $FOO"], env)
+    expect(run.stderr).toBe("")
+    expect(run.code).toBe(0)
+    const id = /^ {2}(\d+)/m.exec(run.stdout)?.[1]
+    expect(id).toBeDefined()
+    expect(run.stdout).toMatch(/completed\s+0/)
+    const logs = await hakuriver(["logs", id!], env)
+    expect(logs.code).toBe(0)
+    expect(logs.stdout).toBe("bar\n")
+  }, 60_000)
+
+  it("passes everything after -- through untouched, options included", async () => {
+    const run = await hakuriver(
+      [
+        "submit",
+        "--json",
+        "--wait",
+        "--",
+        "sh",
+        "-c",
+        'printf "%s|" "$@"',
+        "x",
+        "--wait",
+        "--help",
+        "--",
+        "-f"
+      ],
+      env
+    )
+    expect(run.code).toBe(0)
+    const { taskIds, tasks } = json<{ taskIds: Array<string>; tasks: Array<{ command: Array<string> }> }>(
+      run.stdout
+    )
+    expect(tasks[0]?.command).toEqual(["sh", "-c", 'printf "%s|" "$@"', "x", "--wait", "--help", "--", "-f"])
+    const logs = await hakuriver(["logs", taskIds[0]!], env)
+    expect(logs.stdout).toBe("--wait|--help|--|-f|")
+  }, 60_000)
+
+  it("exit code 1 when a waited task fails; stderr logs and --tail", async () => {
+    const run = await hakuriver(
+      ["submit", "--wait", "--", "sh", "-c", "echo one >&2; echo two >&2; exit 3"],
+      env
+    )
+    expect(run.code).toBe(1)
+    expect(errorLines(run.stderr)).toHaveLength(1)
+    expect(run.stderr).toMatch(/failed \(exit code 3\)/)
+    const id = /^ {2}(\d+)/m.exec(run.stdout)?.[1]
+    const all = await hakuriver(["logs", "--stderr", id!], env)
+    expect(all.stdout).toBe("one\ntwo\n")
+    const tail = await hakuriver(["logs", "--stderr", "--tail", "1", id!], env)
+    expect(tail.stdout).toBe("two\n")
+  }, 60_000)
+
+  it("kill: a running task ends killed, and wait exits 1", async () => {
+    const submitted = await hakuriver(["submit", "--json", "--", "sleep", "30"], env)
+    expect(submitted.code).toBe(0)
+    const id = json<{ taskIds: Array<string> }>(submitted.stdout).taskIds[0]!
+    for (let i = 0; i < 100 && (await statusOf(id)) !== "running"; i++)
+      await new Promise((r) => setTimeout(r, 100))
+    expect(await statusOf(id)).toBe("running")
+    const killed = await hakuriver(["kill", id], env)
+    expect(killed.code).toBe(0)
+    const waited = await hakuriver(["wait", id, "--json"], env)
+    expect(waited.code).toBe(1)
+    expect(json<Array<{ status: string }>>(waited.stdout)[0]?.status).toBe("killed")
+  }, 60_000)
+
+  it("follows a log until the task ends", async () => {
+    const submitted = await hakuriver(["submit", "--json", "--", "sh", "-c", "echo a; sleep 1; echo b"], env)
+    const id = json<{ taskIds: Array<string> }>(submitted.stdout).taskIds[0]!
+    const followed = await hakuriver(["logs", "--follow", id], env)
+    expect(followed.code).toBe(0)
+    expect(followed.stdout).toBe("a\nb\n")
+  }, 60_000)
+
+  it("--json documents parse with the SDK's field names", async () => {
+    const nodes = await hakuriver(["nodes", "--json"], env)
+    expect(nodes.code).toBe(0)
+    const [node] = json<Array<Record<string, unknown>>>(nodes.stdout)
+    expect(node).toMatchObject({ status: "online" })
+    expect(Object.keys(node!)).toEqual(
+      expect.arrayContaining(["name", "url", "cores", "memoryBytes", "numa", "gpus", "allocated"])
+    )
+    const tasks = await hakuriver(["tasks", "--json", "--status", "completed"], env)
+    const list = json<Array<Record<string, unknown>>>(tasks.stdout)
+    expect(list.length).toBeGreaterThan(0)
+    expect(list.every((t) => t["status"] === "completed")).toBe(true)
+    expect(Object.keys(list[0]!)).toEqual(
+      expect.arrayContaining([
+        "taskId",
+        "status",
+        "exitCode",
+        "node",
+        "target",
+        "batchId",
+        "submittedAt",
+        "finishedAt"
+      ])
+    )
+    const status = await hakuriver(["status", String(list[0]!["taskId"]), "--json"], env)
+    expect(json<Record<string, unknown>>(status.stdout)["taskId"]).toBe(list[0]!["taskId"])
+    const health = await hakuriver(["health", "--json"], env)
+    expect(json<{ aggregate: { nodesOnline: number } }>(health.stdout).aggregate.nodesOnline).toBe(1)
+  }, 60_000)
+
+  it("bad options and refused requests: one line on stderr, exit 2", async () => {
+    const cases: Array<ReadonlyArray<string>> = [
+      ["submit", "--memory", "4X", "--", "true"],
+      ["submit", "--bogus", "--", "true"],
+      ["submit", "--env", "NOEQUALS", "--", "true"],
+      ["submit", "--target", "node1:x", "--", "true"],
+      ["submit", "--target", "nosuchnode", "--", "true"],
+      ["submit", "--wait"],
+      ["status", "abc"],
+      ["status", "123456"],
+      ["frobnicate"]
+    ]
+    const runs = await Promise.all(cases.map((args) => hakuriver(args, env).then((run) => ({ args, run }))))
+    for (const { args, run } of runs) {
+      expect({ args, code: run.code }).toEqual({ args, code: 2 })
+      expect({ args, lines: errorLines(run.stderr).length }).toEqual({ args, lines: 1 })
+      expect(run.stderr).not.toMatch(/\bat .*\.(js|ts):\d+/)
+    }
+  }, 120_000)
+
+  it("every command has --help with an example", async () => {
+    const commands = [
+      "submit",
+      "status",
+      "kill",
+      "pause",
+      "resume",
+      "wait",
+      "logs",
+      "tasks",
+      "nodes",
+      "health"
+    ]
+    const all = [...commands, "host", "runner", "up"]
+    const runs = await Promise.all(
+      all.map((command) => hakuriver([command, "--help"], env).then((run) => ({ command, run })))
+    )
+    for (const { command, run } of runs) {
+      expect({ command, code: run.code }).toEqual({ command, code: 0 })
+      expect({ command, example: /Example/.test(run.stdout) }).toEqual({ command, example: true })
+    }
+  }, 120_000)
+})
+
+describe("hakuriver (built) without a host", () => {
+  beforeAll(() => ensureBuilt(), 300_000)
+
+  it("exit 3 when the host cannot be reached", async () => {
+    const port = await Effect.runPromise(freePort())
+    const run = await hakuriver(["nodes"], { HAKURIVER_URL: `http://127.0.0.1:${port}` })
+    expect(run.code).toBe(3)
+    expect(errorLines(run.stderr)).toEqual([
+      `hakuriver: cannot reach the host at http://127.0.0.1:${port} (ECONNREFUSED)`
+    ])
+  }, 60_000)
+})
