@@ -3,7 +3,8 @@ import { alias } from "./vitest.shared.js"
 
 const project = (name: string, include: Array<string>, extra: Record<string, unknown> = {}) => ({
   resolve: { alias },
-  test: { name, include, ...extra }
+  // timeouts are per project: the root's do not reach them
+  test: { name, include, testTimeout: 60_000, hookTimeout: 180_000, ...extra }
 })
 
 export default defineConfig({
@@ -16,8 +17,6 @@ export default defineConfig({
       project("examples", ["examples/test/**/*.test.ts"]),
       // real faults (SIGKILL, a private dockerd stopped, full disks, network partitions): one file at a time
       project("faults", ["test/faults/**/*.test.ts"], { poolOptions: { forks: { singleFork: true } } })
-    ],
-    testTimeout: 60_000,
-    hookTimeout: 180_000
+    ]
   }
 })
