@@ -183,19 +183,20 @@ const deleteContainerCommand = Command.make(
 /** Progress lines on stderr: one rewritten line on a terminal, else a line per change. */
 const progressPrinter = (env: string) => {
   const tty = process.stderr.isTTY === true
-  let last = -1
+  let last = ""
   return {
     onProgress: (p: TarProgress) => {
-      if ((p.phase !== "committing" && p.phase !== "saving") || p.bytesWritten === last) return
-      last = p.bytesWritten
+      const key = `${p.phase}:${p.bytesWritten}`
+      if (p.phase === "idle" || p.phase === "failed" || key === last) return
+      last = key
       const text =
         p.phase === "committing"
           ? `committing ${env}…`
-          : `saving ${env}: ${humanBytes(p.bytesWritten)} written`
+          : `${p.phase === "done" ? "saved" : "saving"} ${env}: ${humanBytes(p.bytesWritten)} written`
       process.stderr.write(tty ? `\r\x1b[K${text}` : `${text}\n`)
     },
     done: Effect.sync(() => {
-      if (tty && last >= 0) process.stderr.write("\r\x1b[K")
+      if (tty && last !== "") process.stderr.write("\n")
     })
   }
 }

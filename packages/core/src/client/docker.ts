@@ -120,7 +120,10 @@ export const tarProgress = Effect.fn("docker.tarProgress")(function* (client: Do
 
 /** Options of {@link createTar}. @category models */
 export interface CreateTarOptions {
-  /** Called with the progress while the tarball is written (polled from the host). */
+  /**
+   * Called with the progress while the tarball is written (polled from the host), and once more
+   * with the final state (`done`) when it is complete.
+   */
   readonly onProgress?: ((progress: TarProgress) => void) | undefined
   /** How often to poll the progress; 500 ms by default. */
   readonly pollInterval?: Duration.DurationInput | undefined
@@ -149,9 +152,11 @@ export const createTar = Effect.fn("docker.createTar")(function* (
     Effect.zipRight(Effect.sleep(every)),
     Effect.forever
   )
-  const info: TarballInfo = yield* Effect.raceFirst(
-    client.docker.createTar({ path: { env: name } }),
-    Effect.zipRight(Effect.sleep(every), poll)
+  const info: TarballInfo = yield* Effect.raceFirst(client.docker.createTar({ path: { env: name } }), poll)
+  // The last word: the finished tarball (a small one may be done before the first poll).
+  yield* client.docker.tarProgress({ path: { env: name } }).pipe(
+    Effect.tap((p) => Effect.sync(() => onProgress(p))),
+    Effect.ignore
   )
   return info
 })
