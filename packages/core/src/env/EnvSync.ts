@@ -3,9 +3,10 @@
  * shared tarball folder before a task runs in ENV.
  *
  * How "up to date" is decided: after loading `ENV-TS.tar` the image is also tagged
- * `hakuriver/ENV:tarball-TS` (see {@link versionTag}). The image is current when that tag exists
- * and names the same image as `hakuriver/ENV:base`. Image creation times are not compared: an
- * image committed at T and saved into a tarball stamped T' ≥ T would always look older.
+ * `hakuriver/ENV:tarball-TS` (see {@link versionTag}). The local `hakuriver/ENV:base` is current
+ * when that tag names the same image, or when the image was created (committed) after TS: a
+ * newer local image is kept. Creation time alone cannot tell a loaded image is current, since an
+ * image committed at T is saved into a tarball stamped TS ≥ T; hence the tag.
  *
  * Concurrent callers for one env share a single load (one in-flight Deferred per env). After a
  * load, the other images of that env (from replaced tarballs) are untagged and so removed, unless
@@ -86,15 +87,23 @@ type Pending = Deferred.Deferred<SyncedImage, EnvSyncError>
 
 const repoOf = (env: EnvName) => `hakuriver/${env}`
 
-/** The image id of a reference, or none when the engine has no such image. */
-const imageId = (engine: DockerEngine.DockerEngine, ref: string) =>
+interface LocalImage {
+  readonly id: string
+  /** Unix seconds of the image's creation (its commit), from the image config. */
+  readonly created: number
+}
+
+/** The id and creation time of a reference, or none when the engine has no such image. */
+const localImage = (engine: DockerEngine.DockerEngine, ref: string) =>
   engine
     .call(`inspect image ${ref}`, (d) => d.getImage(ref).inspect())
     .pipe(
-      Effect.map((info) => Option.some(info.Id)),
+      Effect.map((info) =>
+        Option.some<LocalImage>({ id: info.Id, created: Math.floor(Date.parse(info.Created) / 1000) })
+      ),
       Effect.catchIf(
         (f) => DockerEngine.hasStatus(f, 404),
-        () => Effect.succeed(Option.none<string>())
+        () => Effect.succeed(Option.none<LocalImage>())
       )
     )
 
@@ -210,6 +219,19 @@ export const make = (options: EnvSyncOptions): Effect.Effect<EnvSync> =>
           Effect.ignore
         )
 
+    /** Removes an image the load left without any tag (the env's previous image); one in use stays. */
+    const removeIfUntagged = (id: string) =>
+      engine
+        .call(`inspect image ${id}`, (d) => d.getImage(id).inspect())
+        .pipe(
+          Effect.flatMap((info) =>
+            (info.RepoTags ?? []).filter((t) => t !== "<none>:<none>").length === 0
+              ? engine.call(`remove image ${id}`, (d) => d.getImage(id).remove())
+              : Effect.void
+          ),
+          Effect.ignore
+        )
+
     const syncOnce = (env: EnvName, attempt: number): Effect.Effect<SyncedImage, EnvSyncError> =>
       Effect.gen(function* () {
         const newest = yield* store
@@ -217,10 +239,16 @@ export const make = (options: EnvSyncOptions): Effect.Effect<EnvSync> =>
           .pipe(
             Effect.mapError((e) => fail(env, "LoadFailed", `cannot read the tarball folder: ${e.message}`))
           )
-        const base = yield* imageId(engine, imageTag(env)).pipe(Effect.mapError(fromDocker(env)))
+        const base = yield* localImage(engine, imageTag(env)).pipe(Effect.mapError(fromDocker(env)))
         if (Option.isNone(newest)) {
           if (Option.isSome(base)) {
-            return { env, image: imageTag(env), imageId: base.value, tarball: Option.none(), loaded: false }
+            return {
+              env,
+              image: imageTag(env),
+              imageId: base.value.id,
+              tarball: Option.none(),
+              loaded: false
+            }
           }
           return yield* fail(
             env,
@@ -230,12 +258,17 @@ export const make = (options: EnvSyncOptions): Effect.Effect<EnvSync> =>
         }
         const tarball = newest.value
         const version = versionTag(env, tarball.timestamp)
-        const current = yield* imageId(engine, version).pipe(Effect.mapError(fromDocker(env)))
-        if (Option.isSome(base) && Option.isSome(current) && base.value === current.value) {
+        const current = yield* localImage(engine, version).pipe(Effect.mapError(fromDocker(env)))
+        const loadedAlready =
+          Option.isSome(base) && Option.isSome(current) && base.value.id === current.value.id
+        // An image committed after the tarball was written is newer than it (e.g. on the host,
+        // between a commit and the end of its save): it is kept, not replaced by the older tarball.
+        const newerLocally = Option.isSome(base) && base.value.created > tarball.timestamp
+        if (Option.isSome(base) && (loadedAlready || newerLocally)) {
           return {
             env,
             image: imageTag(env),
-            imageId: base.value,
+            imageId: base.value.id,
             tarball: Option.some(tarball.timestamp),
             loaded: false
           }
@@ -250,17 +283,18 @@ export const make = (options: EnvSyncOptions): Effect.Effect<EnvSync> =>
         }
         yield* tag(env, loaded.value, "base")
         yield* tag(env, loaded.value, `tarball-${tarball.timestamp}`)
-        const id = yield* imageId(engine, imageTag(env)).pipe(
+        const id = yield* localImage(engine, imageTag(env)).pipe(
           Effect.mapError(fromDocker(env)),
           Effect.flatMap(
             Option.match({
               onNone: () =>
                 Effect.fail(fail(env, "LoadFailed", `${imageTag(env)} is missing after docker load`)),
-              onSome: Effect.succeed
+              onSome: (image) => Effect.succeed(image.id)
             })
           )
         )
         yield* prune(env, id, version)
+        if (Option.isSome(base) && base.value.id !== id) yield* removeIfUntagged(base.value.id)
         return {
           env,
           image: imageTag(env),

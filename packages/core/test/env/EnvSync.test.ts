@@ -7,6 +7,7 @@ import {
   describeDocker,
   docker,
   loadEvents,
+  makeEnvImage,
   makeImage,
   makeTask,
   nodeDirs,
@@ -133,6 +134,30 @@ describeDocker("EnvSync (real engine)", () => {
         const second = yield* sync.ensure(env)
         expect(second.loaded).toBe(false)
         expect(second.imageId).toBe(v1.id)
+      }),
+    30_000
+  )
+
+  it.scopedLive(
+    "a local image committed after the newest tarball is kept; a later tarball replaces it",
+    () =>
+      Effect.gen(function* () {
+        const { env, store, sync } = yield* setup("local")
+        const v1 = yield* imageWithMarker(env, "v1")
+        yield* store.write(env, Stream.make(new Uint8Array(v1.tar)), { timestamp: nowSeconds() - 3600 })
+        const local = yield* Effect.promise(() => makeEnvImage(env))
+        const kept = yield* sync.ensure(env)
+        expect(kept.loaded).toBe(false)
+        expect(kept.imageId).toBe(local)
+        yield* Effect.sleep("1100 millis")
+        const later = yield* store.write(env, Stream.make(new Uint8Array(v1.tar)))
+        const replaced = yield* sync.ensure(env)
+        expect(replaced).toMatchObject({
+          loaded: true,
+          imageId: v1.id,
+          tarball: Option.some(later.timestamp)
+        })
+        expect(yield* imageGone(local)).toBe(true)
       }),
     30_000
   )
