@@ -90,3 +90,26 @@ export const sseReader = (body: ReadableStream<Uint8Array>) => {
   }
   return { next, nextOf, cancel: () => reader.cancel() }
 }
+
+/** Debian's chromium, as scripts/browser-env.sh installs it. */
+export const chromiumPath = "/usr/bin/chromium"
+
+/** Browser tests skip without chromium, except in CI (CI=true), where they fail. */
+export const skipBrowserTests = !existsSync(chromiumPath) && process.env.CI !== "true"
+
+/** Launches headless chromium with the flags these machines need. */
+export const launchChromium = async () => {
+  const { chromium } = await import("playwright-core")
+  return chromium.launch({
+    executablePath: chromiumPath,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run"
+    ]
+  })
+}

@@ -9,17 +9,15 @@
 import { describe, expect, layer } from "@effect/vitest"
 import { fromObject, type HakuRiverConfig } from "@hakuriver/sdk"
 import { Runner } from "@hakuriver/runner"
-import { existsSync, mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, rmSync } from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { Effect, Either, Layer } from "effect"
-import { type Browser, chromium, type Page } from "playwright-core"
+import type { Browser, Page } from "playwright-core"
 import { Host } from "../src/index.js"
-import { ensureDashboardBuilt } from "./dashboard-support.js"
+import { ensureDashboardBuilt, launchChromium, skipBrowserTests } from "./dashboard-support.js"
 
-const chromiumPath = "/usr/bin/chromium"
-const skip = !existsSync(chromiumPath) && process.env.CI !== "true"
 const screenshots = fileURLToPath(new URL("../../../docs/screenshots/", import.meta.url))
 const token = "dashboard-test-token"
 
@@ -56,20 +54,7 @@ class BrowserCluster extends Effect.Service<BrowserCluster>()("test/BrowserClust
     const port = address._tag === "TcpAddress" ? address.port : 0
     yield* Layer.build(Runner.layer(configOf(dir, { host_port: port })))
     const browser: Browser = yield* Effect.acquireRelease(
-      Effect.promise(() =>
-        chromium.launch({
-          executablePath: chromiumPath,
-          args: [
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run"
-          ]
-        })
-      ),
+      Effect.promise(() => launchChromium()),
       (b) => Effect.promise(() => b.close())
     )
     const page: Page = yield* Effect.promise(() =>
@@ -78,9 +63,6 @@ class BrowserCluster extends Effect.Service<BrowserCluster>()("test/BrowserClust
     // kill asks for confirmation
     page.on("dialog", (dialog) => void dialog.accept())
     page.on("pageerror", (error) => console.error(`page error: ${error.message}`))
-    page.on("console", (message) => {
-      if (message.type() === "error") console.error(`page console: ${message.text()}`)
-    })
     return { url: `http://127.0.0.1:${port}/`, page }
   })
 }) {}
@@ -116,7 +98,7 @@ const statusIs = (page: Page, status: string, timeout = 30_000) =>
 const logShows = (page: Page, text: string) =>
   page.waitForSelector(`[data-testid="log-text"]:has-text("${text}")`, { timeout: 15_000 })
 
-describe.skipIf(skip)("dashboard in a browser", () => {
+describe.skipIf(skipBrowserTests)("dashboard in a browser", () => {
   layer(BrowserCluster.Default, { timeout: "150 seconds", excludeTestServices: true })((it) => {
     it.effect(
       "asks for the token, then shows the live cluster",
@@ -206,7 +188,10 @@ describe.skipIf(skip)("dashboard in a browser", () => {
           yield* Effect.promise(async () => {
             await page.click("nav >> text=Overview")
             // the charts need a couple of usage samples
-            await page.locator(".chart path.line[d*='L']").nth(1).waitFor({ state: "attached", timeout: 30_000 })
+            await page
+              .locator(".chart path.line[d*='L']")
+              .nth(1)
+              .waitFor({ state: "attached", timeout: 30_000 })
           })
           yield* shot(page, "overview")
         }),

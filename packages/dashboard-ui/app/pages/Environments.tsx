@@ -10,29 +10,33 @@ import type { EnvContainer, TarballInfo, TarProgress } from "../types.js"
 
 const message = (e: unknown) => (e instanceof ApiError ? e.message : String(e))
 
-/** Follows a create-tar: polls only that env's progress route while the job runs. */
-const TarJob = (props: { readonly env: string; readonly onDone: () => void }) => {
+/**
+ * Follows a create-tar: polls only that env's progress route while the job runs (`active`), then
+ * once more for the final phase.
+ */
+const TarJob = (props: { readonly env: string; readonly active: boolean }) => {
   const [progress, setProgress] = useState<TarProgress | null>(null)
   useEffect(() => {
     let cancelled = false
     const tick = async () => {
       while (!cancelled) {
+        const stillRunning = props.active
         try {
           const p = await api.tarProgress(props.env)
           if (cancelled) return
           setProgress(p)
-          if (p.phase === "done" || p.phase === "failed") return props.onDone()
+          if (!stillRunning) return
         } catch {
-          // keep trying while the page is open
+          // keep trying while the job runs
         }
-        await new Promise((r) => setTimeout(r, 1000))
+        await new Promise((r) => setTimeout(r, 500))
       }
     }
     void tick()
     return () => {
       cancelled = true
     }
-  }, [props.env, props.onDone])
+  }, [props.env, props.active])
   if (progress === null) return <span class="muted">starting…</span>
   return (
     <span class={progress.phase === "failed" ? "error" : "muted"} data-tar-phase={progress.phase}>
@@ -51,7 +55,8 @@ export const Environments = () => {
   const [image, setImage] = useState("python:3.12-alpine")
   const [env, setEnv] = useState("")
   const [busy, setBusy] = useState("")
-  const [jobs, setJobs] = useState<ReadonlyArray<string>>([])
+  /** create-tar jobs started from this page: env → still running. */
+  const [jobs, setJobs] = useState<Readonly<Record<string, boolean>>>({})
 
   const reload = async () => {
     try {
@@ -86,8 +91,12 @@ export const Environments = () => {
 
   const createTar = (name: string) =>
     run(`tar ${name}`, async () => {
-      setJobs((j) => [...j.filter((x) => x !== name), name])
-      await api.createTar(name)
+      setJobs((j) => ({ ...j, [name]: true }))
+      try {
+        await api.createTar(name)
+      } finally {
+        setJobs((j) => ({ ...j, [name]: false }))
+      }
     })
 
   return (
@@ -110,44 +119,44 @@ export const Environments = () => {
               <td>{c.env}</td>
               <td class="mono">{c.image}</td>
               <td>{c.state}</td>
-              <td class="actions">
-                <a class="button" href={href(`/terminal/${c.env}`)}>
-                  Terminal
-                </a>
-                {c.state === "running" ? (
+              <td>
+                <div class="actions">
+                  <a class="button" href={href(`/terminal/${c.env}`)}>
+                    Terminal
+                  </a>
+                  {c.state === "running" ? (
+                    <button
+                      type="button"
+                      disabled={busy !== ""}
+                      onClick={() => run("stop", () => api.stopContainer(c.env))}
+                    >
+                      Stop
+                    </button>
+                  ) : (
+                    <button
+                      type="button"
+                      disabled={busy !== ""}
+                      onClick={() => run("start", () => api.startContainer(c.env))}
+                    >
+                      Start
+                    </button>
+                  )}
+                  <button type="button" disabled={busy !== ""} onClick={() => createTar(c.env)}>
+                    Create tarball
+                  </button>
                   <button
                     type="button"
+                    class="danger"
                     disabled={busy !== ""}
-                    onClick={() => run("stop", () => api.stopContainer(c.env))}
+                    onClick={() =>
+                      confirm(`Delete the container of ${c.env}? Its tarballs are kept.`) &&
+                      run("delete", () => api.deleteContainer(c.env))
+                    }
                   >
-                    Stop
+                    Delete
                   </button>
-                ) : (
-                  <button
-                    type="button"
-                    disabled={busy !== ""}
-                    onClick={() => run("start", () => api.startContainer(c.env))}
-                  >
-                    Start
-                  </button>
-                )}
-                <button type="button" disabled={busy !== ""} onClick={() => createTar(c.env)}>
-                  Create tarball
-                </button>
-                <button
-                  type="button"
-                  class="danger"
-                  disabled={busy !== ""}
-                  onClick={() =>
-                    confirm(`Delete the container of ${c.env}? Its tarballs are kept.`) &&
-                    run("delete", () => api.deleteContainer(c.env))
-                  }
-                >
-                  Delete
-                </button>
-                {jobs.includes(c.env) && (
-                  <TarJob env={c.env} onDone={() => setJobs((j) => j.filter((x) => x !== c.env))} />
-                )}
+                  {jobs[c.env] !== undefined && <TarJob env={c.env} active={jobs[c.env] === true} />}
+                </div>
               </td>
             </tr>
           ))}
