@@ -22,18 +22,18 @@ const screenshots = fileURLToPath(new URL("../../../docs/screenshots/", import.m
 const token = "dashboard-env-token"
 const env = `dash-${process.pid}`
 
-/** Removes what the test made in Docker, whatever state it ended in. */
+/** Removes what the test made in Docker (the container, and every tag of its image), whatever state it ended in. */
 const cleanDocker = () => {
-  for (const args of [
-    ["rm", "-f", `hakuriver-env-${env}`],
-    ["image", "rm", "-f", `hakuriver/${env}:base`]
-  ]) {
+  const quiet = (args: ReadonlyArray<string>): string => {
     try {
-      execFileSync("docker", args, { stdio: "ignore", timeout: 60_000 })
+      return execFileSync("docker", args, { encoding: "utf8", timeout: 60_000 })
     } catch {
-      // already gone
+      return "" // already gone
     }
   }
+  quiet(["rm", "-f", `hakuriver-env-${env}`])
+  const tags = quiet(["images", `hakuriver/${env}`, "--format", "{{.Repository}}:{{.Tag}}"])
+  for (const tag of tags.split("\n").filter((t) => t !== "")) quiet(["image", "rm", "-f", tag])
 }
 
 class EnvPage extends Effect.Service<EnvPage>()("test/EnvPage", {
