@@ -8,7 +8,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { type HakuRiverConfig, HakuRiverClient, hostUrlOf, type NodeView } from "@hakuriver/sdk"
-import { type Duration, Effect, Layer, Schedule } from "effect"
+import { type Duration, Effect, Exit, Layer, Logger, LogLevel, Schedule, Scope } from "effect"
 import { CliFailure, ExitCode } from "../CliFailure.js"
 import { freePort } from "./freePort.js"
 
@@ -116,3 +116,50 @@ export const awaitRunner = (config: HakuRiverConfig, timeout: Duration.DurationI
       })
     )
   }).pipe(Effect.provide(HakuRiverClient.layer({ url: hostUrlOf(config), token: config.security.token })))
+
+/**
+ * A running embedded cluster, for scripts (the demo, tests of the examples).
+ * @category models
+ */
+export interface RunningCluster {
+  /** The host's URL (give it to `connect({ url })` or `HAKURIVER_URL`). */
+  readonly url: string
+  /** The configuration it runs with. */
+  readonly config: HakuRiverConfig
+  /** The local runner, as the host lists it. */
+  readonly node: NodeView
+  /** Stops the runner and the host (running tasks are stopped with them). */
+  readonly stop: () => Promise<void>
+}
+
+/**
+ * Starts the embedded cluster and resolves once the local runner is registered; rejects with a
+ * {@link CliFailure} when it cannot start. `quiet` hides the host's and runner's info logs.
+ * @category running
+ * @example
+ * const cluster = await start({ base: defaultConfig, dataDir: "/tmp/hr", port: 0, quiet: true })
+ * const { taskIds } = await connect({ url: cluster.url }).submit({ command: ["echo", "hi"] })
+ * await cluster.stop()
+ */
+export const start = async (
+  options: EmbeddedOptions & { readonly quiet?: boolean | undefined }
+): Promise<RunningCluster> => {
+  const scope = Effect.runSync(Scope.make())
+  const level = options.quiet === true ? Logger.minimumLogLevel(LogLevel.Warning) : Layer.empty
+  const stop = () => Effect.runPromise(Scope.close(scope, Exit.void))
+  const exit = await Effect.runPromiseExit(
+    Effect.gen(function* () {
+      const config = yield* embeddedConfig(options)
+      yield* Layer.buildWithScope(Layer.provide(layer(config), level), scope)
+      const node = yield* awaitRunner(config)
+      return { url: hostUrlOf(config), config, node, stop } satisfies RunningCluster
+    })
+  )
+  if (Exit.isSuccess(exit)) return exit.value
+  await stop()
+  const failure =
+    exit.cause._tag === "Fail"
+      ? exit.cause.error
+      : new CliFailure({ message: String(exit.cause), exitCode: 1 })
+  return Promise.reject(failure)
+}
