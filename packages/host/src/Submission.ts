@@ -15,10 +15,11 @@ import {
   type Target,
   type TaskSpec
 } from "@hakuriver/sdk"
-import { Clock, Context, Effect, Either, Layer } from "effect"
+import { Clock, Context, Effect, Either, Layer, Option } from "effect"
 import { HostConfig, isoOf, logPaths } from "./HostConfig.js"
 import { capacityOf } from "./Placer.js"
 import { type Request, rejectionMessage, validate } from "./Scheduler.js"
+import * as MountPolicy from "./security/MountPolicy.js"
 import { Store, type TaskDraft } from "./Store.js"
 
 /**
@@ -45,24 +46,9 @@ const make = Effect.gen(function* () {
       container = parsed.right
     }
     const privileged = spec.privileged ?? config.docker.tasks_privileged
-    if (privileged && !config.security.allow_privileged) {
-      return Either.left(
-        "privileged tasks are not allowed on this host ([security] allow_privileged = false)"
-      )
-    }
+    const refused = MountPolicy.refusal(config, { privileged, clientMounts: spec.mounts })
+    if (Option.isSome(refused)) return Either.left(refused.value)
     const mounts = spec.mounts ?? config.docker.additional_mounts
-    const prefixes = config.security.allowed_mount_prefixes
-    if (prefixes.length > 0) {
-      const outside = mounts.filter((m) => {
-        const host = m.split(":")[0] ?? ""
-        return !prefixes.some((p) => host === p || host.startsWith(p.endsWith("/") ? p : `${p}/`))
-      })
-      if (outside.length > 0) {
-        return Either.left(
-          `mount ${outside.join(", ")} is outside the allowed prefixes (${prefixes.join(", ")})`
-        )
-      }
-    }
     return Either.right({
       command: spec.command,
       env: spec.env,
@@ -110,9 +96,7 @@ const make = Effect.gen(function* () {
     if (drafts.length === 0) {
       return yield* Effect.fail(
         new BadRequest({
-          message: failed
-            .map((f) => (f.target === "(any node)" ? f.reason : `${f.target}: ${f.reason}`))
-            .join("; ")
+          message: failed.map((f) => (failed.length === 1 ? f.reason : `${f.target}: ${f.reason}`)).join("; ")
         })
       )
     }

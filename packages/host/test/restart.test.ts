@@ -1,44 +1,15 @@
+/**
+ * Restart: the host runs as a child process (`fixtures/host-main.ts`) with a real runner layer in
+ * this process; the host is SIGKILLed mid-run and started again on the same database.
+ */
 import { describe, expect, it } from "@effect/vitest"
+import { Runner } from "@hakuriver/runner"
 import type { TaskId } from "@hakuriver/sdk"
-import { type ChildProcess, spawn } from "node:child_process"
 import * as fs from "node:fs"
-import * as net from "node:net"
 import * as path from "node:path"
-import { fileURLToPath } from "node:url"
-import { Effect, Schedule } from "effect"
-import { clientAt, eventually, getTasks, spec, tempDir, waitAllFinal } from "./support/harness.js"
-import * as TestRunner from "./support/TestRunner.js"
-
-const root = fileURLToPath(new URL("../../../", import.meta.url))
-const hostMain = fileURLToPath(new URL("./fixtures/host-main.ts", import.meta.url))
-
-const freePort = Effect.async<number>((resume) => {
-  const server = net.createServer()
-  server.listen(0, "127.0.0.1", () => {
-    const address = server.address()
-    const port = typeof address === "object" && address !== null ? address.port : 0
-    server.close(() => resume(Effect.succeed(port)))
-  })
-})
-
-/** Starts the host as a child process; SIGKILLed when the scope closes (if still alive). */
-const hostProcess = (configFile: string) =>
-  Effect.acquireRelease(
-    Effect.sync(() =>
-      spawn(process.execPath, ["--import", "tsx", hostMain, configFile], {
-        cwd: root,
-        stdio: ["ignore", "ignore", "inherit"]
-      })
-    ),
-    (child) => Effect.sync(() => child.exitCode === null && child.kill("SIGKILL"))
-  )
-
-const sigkill = (child: ChildProcess) =>
-  Effect.async<void>((resume) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resume(Effect.void)
-    child.once("exit", () => resume(Effect.void))
-    child.kill("SIGKILL")
-  })
+import { Effect, Layer, Schedule } from "effect"
+import { clientAt, eventually, getTasks, spec, tempDir, testConfig, waitAllFinal } from "./support/harness.js"
+import { fixtureProcess, freePort, sigkill, writeConfig } from "./support/processes.js"
 
 describe("host restart", () => {
   it.live(
@@ -48,67 +19,84 @@ describe("host restart", () => {
         Effect.gen(function* () {
           const dir = yield* tempDir
           const port = yield* freePort
-          const configFile = path.join(dir, "config.json")
-          fs.writeFileSync(
-            configFile,
-            JSON.stringify({
-              network: { host_bind_ip: "127.0.0.1", host_port: port },
-              paths: { shared_dir: path.join(dir, "shared"), local_temp_dir: path.join(dir, "temp") },
-              database: { db_file: path.join(dir, "host.db") },
-              timing: { heartbeat_interval: 0.2, heartbeat_timeout_factor: 10, cleanup_check_interval: 0.2 },
-              docker: { default_container_name: "test-env" }
-            })
-          )
+          const raw = {
+            network: {
+              host_bind_ip: "127.0.0.1",
+              host_port: port,
+              runner_bind_ip: "127.0.0.1",
+              runner_address: "127.0.0.1",
+              runner_port: 0,
+              runner_name: "node1"
+            },
+            paths: { shared_dir: path.join(dir, "shared"), local_temp_dir: path.join(dir, "temp") },
+            database: { db_file: path.join(dir, "host.db") },
+            timing: { heartbeat_interval: 0.3, heartbeat_timeout_factor: 10, cleanup_check_interval: 0.3 },
+            runner: { executor: "process", max_cores: 1 }
+          }
+          const configFile = yield* writeConfig(dir, "host", raw)
           const url = `http://127.0.0.1:${port}`
           const client = yield* clientAt(url)
           const ready = client.cluster
             .ping()
-            .pipe(Effect.retry(Schedule.spaced("100 millis")), Effect.timeout("60 seconds"))
+            .pipe(Effect.retry(Schedule.spaced("100 millis")), Effect.timeout("90 seconds"), Effect.orDie)
 
-          const first = yield* hostProcess(configFile)
+          const first = yield* fixtureProcess("host-main.ts", configFile)
           yield* ready
-          const runner = yield* TestRunner.make({ name: "node1", hostUrl: url, cores: 3 })
+          yield* Layer.build(Runner.layer(testConfig(dir, raw))).pipe(Effect.orDie)
+          yield* eventually(client.cluster.nodes(), (ns) => ns.some((n) => n.status === "online"), 60_000)
+
+          // every task notes its start in `runs`; the long ones then wait for the gate
+          const runs = path.join(dir, "shared", "runs")
+          const gate = path.join(dir, "gate")
+          const noting = (waitForGate: boolean) => [
+            "sh",
+            "-c",
+            `echo "$HAKURIVER_TASK_ID" >> "$1"; ${waitForGate ? 'while [ ! -e "$2" ]; do sleep 0.05; done' : "true"}`,
+            "task",
+            runs,
+            gate
+          ]
           const submit = (command: ReadonlyArray<string>, cores: number) =>
             Effect.map(
-              client.tasks.submit({ payload: spec(command, { cores, targets: ["node1"] }) }),
+              client.tasks.submit({
+                payload: spec(command, { cores, targets: ["node1"], container: "NULL" })
+              }),
               (r) => r.taskIds[0] as TaskId
             )
-          const quick = yield* submit(["sleep", "0.1"], 1)
+          // node1 offers 1 core: the two long tasks hold 0.5, the queued one needs 0.75
+          const quick = yield* submit(noting(false), 0.25)
           yield* waitAllFinal(client, [quick])
-          // the long tasks run until the test opens the gate (after the restart was checked)
-          const gate = path.join(dir, "gate")
-          const gated = ["sh", "-c", 'while [ ! -e "$1" ]; do sleep 0.05; done', "gated", gate]
-          const long1 = yield* submit(gated, 1)
-          const long2 = yield* submit(gated, 1)
-          const queued = yield* submit(["sleep", "0.2"], 2)
+          const long1 = yield* submit(noting(true), 0.25)
+          const long2 = yield* submit(noting(true), 0.25)
+          const queued = yield* submit(noting(false), 0.75)
           const all = [quick, long1, long2, queued]
+          const expected = ["completed", "running", "running", "pending"]
           const before = yield* eventually(
             getTasks(client, all),
-            (ts) => ts.filter((t) => t.status === "running").length === 2
+            (ts) => ts.map((t) => t.status).join() === expected.join()
           )
-          expect(before.map((t) => t.status)).toEqual(["completed", "running", "running", "pending"])
 
           yield* sigkill(first)
-          yield* Effect.sleep("300 millis")
-          yield* hostProcess(configFile)
+          yield* fixtureProcess("host-main.ts", configFile)
           yield* ready
           const after = yield* getTasks(client, all)
-          expect(after.map((t) => t.status)).toEqual(["completed", "running", "running", "pending"])
+          expect(after.map((t) => t.status)).toEqual(expected)
           expect(after.map((t) => t.startedAt)).toEqual(before.map((t) => t.startedAt))
           fs.writeFileSync(gate, "")
 
-          const done = yield* waitAllFinal(client, all, 30_000)
-          expect(done.map((t) => t.status)).toEqual(["completed", "completed", "completed", "completed"])
-          expect(done.map((t) => t.exitCode)).toEqual([0, 0, 0, 0])
+          const done = yield* waitAllFinal(client, all, 60_000)
+          expect(done.map((t) => [t.status, t.exitCode])).toEqual(all.map(() => ["completed", 0]))
           const listed = yield* client.tasks.list({ urlParams: {} })
           expect(listed.map((t) => t.taskId).sort()).toEqual([...all].sort())
-          expect(all.map((id) => runner.starts.get(id))).toEqual([1, 1, 1, 1])
+          // each ran exactly once
+          const started = fs.readFileSync(runs, "utf8").trim().split("\n").sort()
+          expect(started).toEqual([...all].sort())
           // ids keep increasing across the restart
-          const later = yield* submit(["true"], 1)
+          const later = yield* submit(["true"], 0.25)
           expect(BigInt(later) > BigInt(queued)).toBe(true)
           yield* waitAllFinal(client, [later])
         })
       ),
-    150_000
+    240_000
   )
 })
