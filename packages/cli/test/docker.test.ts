@@ -98,10 +98,12 @@ afterAll(async () => {
       .getContainer(c.Id)
       .remove({ force: true })
       .catch(() => {})
-  await docker
-    .getImage(`hakuriver/${env}:base`)
-    .remove({ force: true })
-    .catch(() => {})
+  const images = await docker.listImages({ filters: { reference: [`hakuriver/${env}`] } })
+  for (const image of images)
+    await docker
+      .getImage(image.Id)
+      .remove({ force: true })
+      .catch(() => {})
 })
 
 /**

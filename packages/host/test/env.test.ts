@@ -207,6 +207,19 @@ describe.runIf(runDockerTests)("docker environments (real engine)", () => {
 
           const rerun = yield* runImage(`hakuriver/${name}:base`, ["cat", "/marker"])
           expect(rerun.output).toContain("second")
+          // The image carries its tarball's version tag; the image it replaced is gone.
+          const image = yield* Effect.promise(() => docker.getImage(`hakuriver/${name}:base`).inspect())
+          expect(image.RepoTags).toContain(`hakuriver/${name}:tarball-${second.timestamp}`)
+          const old = yield* Effect.promise(() =>
+            docker
+              .getImage(`hakuriver/${name}:tarball-${first.timestamp}`)
+              .inspect()
+              .then(
+                () => "present",
+                () => "gone"
+              )
+          )
+          expect(old).toBe("gone")
         }),
       60_000
     )
@@ -297,7 +310,13 @@ describe.runIf(runDockerTests)("docker environments (real engine)", () => {
                 if (bytes !== undefined) {
                   checked.add(newest.value.file)
                   const tail = bytes.subarray(bytes.length - 1024)
-                  if (bytes.length % 512 !== 0 || bytes.length < 1024 || tail.some((b) => b !== 0))
+                  // A whole `docker save` archive: 512-byte blocks, its manifest, the closing zeros.
+                  if (
+                    bytes.length % 512 !== 0 ||
+                    bytes.length < 1024 ||
+                    tail.some((b) => b !== 0) ||
+                    !bytes.includes("manifest.json")
+                  )
                     complete = false
                 }
               }

@@ -124,9 +124,12 @@ export const cleanupEnvs = async (envs: ReadonlyArray<string>): Promise<void> =>
         .remove({ force: true })
         .catch(() => {})
   }
-  for (const env of envs)
-    await docker
-      .getImage(`hakuriver/${env}:base`)
-      .remove({ force: true })
-      .catch(() => {})
+  for (const env of envs) {
+    const images = await docker.listImages({ filters: { reference: [`hakuriver/${env}`] } })
+    for (const image of images)
+      await docker
+        .getImage(image.Id)
+        .remove({ force: true })
+        .catch(() => {})
+  }
 }

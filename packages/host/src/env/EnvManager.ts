@@ -401,6 +401,22 @@ export const make = (config: EnvManagerConfig) =>
           Effect.orElseSucceed(() => Option.none<string>())
         )
 
+    /**
+     * Drops the image this commit replaced: its `tarball-TS` tags of this env, then the image
+     * itself once untagged. One still used by a container stays; failures are ignored.
+     */
+    const dropImage = (env: EnvName, id: string) =>
+      Effect.gen(function* () {
+        const info = yield* engine.call("inspect image", (d) => d.getImage(id).inspect())
+        const versions = (info.RepoTags ?? []).filter((t) => t.startsWith(`hakuriver/${env}:tarball-`))
+        yield* Effect.forEach(versions, (t) => engine.call("untag image", (d) => d.getImage(t).remove()), {
+          discard: true
+        })
+        if (versions.length === (info.RepoTags ?? []).length) {
+          yield* engine.call("remove image", (d) => d.getImage(id).remove())
+        }
+      }).pipe(Effect.ignore)
+
     const save = (env: EnvName) =>
       Effect.gen(function* () {
         const source = yield* engine
@@ -438,10 +454,15 @@ export const make = (config: EnvManagerConfig) =>
         yield* commit(env, c)
         yield* setProgress(env, { phase: "saving", bytesWritten: 0, error: null })
         const info = yield* save(env)
-        // The image replaced by this commit is dangling now: drop it (one still in use stays).
+        // A runner on this same engine (`hakuriver up`) then knows the image is that tarball's.
+        yield* engine
+          .call("tag image", (d) =>
+            d.getImage(imageTag(env)).tag({ repo: `hakuriver/${env}`, tag: `tarball-${info.timestamp}` })
+          )
+          .pipe(Effect.ignore)
         const after = yield* previousImageId(env)
         if (Option.isSome(before) && Option.getOrUndefined(after) !== before.value) {
-          yield* engine.call("remove image", (d) => d.getImage(before.value).remove()).pipe(Effect.ignore)
+          yield* dropImage(env, before.value)
         }
         yield* setProgress(env, { phase: "done", bytesWritten: info.sizeBytes, error: null })
         yield* Effect.logInfo(`packaged environment "${env}" as ${info.file} (${info.sizeBytes} bytes)`)
