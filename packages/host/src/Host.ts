@@ -30,6 +30,8 @@ import * as Logs from "./Logs.js"
 import * as NodeMonitor from "./NodeMonitor.js"
 import * as Placer from "./Placer.js"
 import * as RunnerClient from "./RunnerClient.js"
+import * as BodyLimit from "./security/BodyLimit.js"
+import * as Exposure from "./security/Exposure.js"
 import * as Store from "./Store.js"
 import * as Submission from "./Submission.js"
 import { TaskEvents } from "./TaskEvents.js"
@@ -75,7 +77,8 @@ export const routes = (config: HakuRiverConfig) =>
   Layer.mergeAll(
     HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" }),
     HttpApiScalar.layer({ path: "/docs" }),
-    DashboardHost.layer(config)
+    DashboardHost.layer(config),
+    BodyLimit.layer()
   )
 
 /**
@@ -103,7 +106,8 @@ export const layer = (config: HakuRiverConfig) =>
         port: config.network.host_port,
         host: config.network.host_bind_ip
       })
-    )
+    ),
+    Layer.merge(Exposure.warnLayer("host", config.network.host_bind_ip, config.security.token))
   )
 
 /**

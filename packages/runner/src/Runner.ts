@@ -26,6 +26,7 @@ import * as Probe from "./probe/Probe.js"
 import * as RunnerExecutors from "./RunnerExecutors.js"
 import { InfoLive, TasksLive } from "./RunnerHttp.js"
 import * as RunnerIdentity from "./RunnerIdentity.js"
+import * as Exposure from "./security/Exposure.js"
 import * as StatusOutbox from "./StatusOutbox.js"
 import * as TaskSupervisor from "./TaskSupervisor.js"
 
@@ -105,7 +106,10 @@ export const layerWith = (config: HakuRiverConfig): Layer.Layer<never, RunnerSta
       const http = HttpApiBuilder.serve().pipe(Layer.provide(api))
       // Serve first, then register: the host may send a task as soon as it knows us.
       const link = HostLink.layer({ heartbeatInterval: Duration.seconds(config.timing.heartbeat_interval) })
-      return Layer.flatMap(http, () => link).pipe(Layer.provide(services))
+      return Layer.flatMap(http, () => link).pipe(
+        Layer.provide(services),
+        Layer.merge(Exposure.warnLayer(config.network.runner_bind_ip, token))
+      )
     })
   )
 
