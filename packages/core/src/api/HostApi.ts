@@ -43,6 +43,9 @@ import {
 import { Authorization } from "./security.js"
 
 const TaskPath = Schema.Struct({ id: TaskId })
+
+/** Client payloads refuse fields they do not know (a typo must not be silently ignored). */
+const strict = { parseOptions: { onExcessProperty: "error" } } as const
 const NodePath = Schema.Struct({ name: NodeName })
 const EnvPath = Schema.Struct({ env: EnvName })
 
@@ -70,7 +73,7 @@ export class RunnersGroup extends HttpApiGroup.make("runners")
 export class TasksGroup extends HttpApiGroup.make("tasks")
   .add(
     HttpApiEndpoint.post("submit", "/tasks")
-      .setPayload(TaskSpec)
+      .setPayload(TaskSpec.annotations(strict))
       .addSuccess(SubmitResponse)
       .addError(BadRequest)
   )
@@ -82,7 +85,7 @@ export class TasksGroup extends HttpApiGroup.make("tasks")
   )
   .add(
     HttpApiEndpoint.post("wait", "/tasks/wait")
-      .setPayload(WaitRequest)
+      .setPayload(WaitRequest.annotations(strict))
       .addSuccess(Schema.Array(Task))
       .addError(NotFound)
   )
@@ -141,7 +144,7 @@ export class DockerGroup extends HttpApiGroup.make("docker")
   )
   .add(
     HttpApiEndpoint.post("createContainer", "/docker/containers")
-      .setPayload(CreateContainerRequest)
+      .setPayload(CreateContainerRequest.annotations(strict))
       .addSuccess(EnvContainer)
       .addError(BadRequest)
       .addError(Conflict)
