@@ -56,8 +56,11 @@ try {
   if (node.executors.includes("docker") && image !== undefined) {
     say(`Docker answers: packaging the default environment "${defaultEnv}" from ${image} (once)`)
     const until = Date.now() + 120_000
-    while (!(packaged = await hasTarball()) && Date.now() < until)
+    for (;;) {
+      packaged = await hasTarball()
+      if (packaged || Date.now() > until) break
       await new Promise((r) => setTimeout(r, 500))
+    }
   }
   const container = packaged ? defaultEnv : "NULL"
   say(
