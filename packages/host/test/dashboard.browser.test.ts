@@ -145,7 +145,7 @@ describe.skipIf(skipBrowserTests)("dashboard in a browser", () => {
     )
 
     it.effect(
-      "follows a running task's log and kills it",
+      "follows a running task's log, pauses, resumes and kills it",
       () =>
         Effect.gen(function* () {
           const { page } = yield* BrowserCluster
@@ -154,11 +154,55 @@ describe.skipIf(skipBrowserTests)("dashboard in a browser", () => {
           yield* Effect.promise(async () => {
             await logShows(page, "started")
             await page.waitForSelector('[data-log-state="following"]')
-            await page.click('button[data-action="kill"]')
+            await page.click('button[data-action="pause"]')
           })
+          yield* statusIs(page, "paused")
+          yield* Effect.promise(() => page.click('button[data-action="resume"]'))
+          yield* statusIs(page, "running")
+          yield* Effect.promise(() => page.click('button[data-action="kill"]'))
           yield* statusIs(page, "killed")
           // the viewer stops following once the task is final
           yield* Effect.promise(() => page.waitForSelector('[data-log-state="done"]', { timeout: 20_000 }))
+        }),
+      60_000
+    )
+
+    it.effect(
+      "submits one batch to several targets picked from the node list",
+      () =>
+        Effect.gen(function* () {
+          const { page } = yield* BrowserCluster
+          yield* Effect.promise(async () => {
+            await page.click("nav >> text=Submit")
+            await page.fill("input[name=command]", "echo from-a-batch")
+            await page.selectOption("select[name=target-node]", "node-a")
+            await page.click("button[name=add-target]")
+            await page.selectOption("select[name=target-node]", "node-a")
+            await page.selectOption("select[name=target-numa]", "0")
+            await page.click("button[name=add-target]")
+            await page.waitForSelector('[data-target="node-a:0"]')
+            await page.selectOption("select[name=container]", "NULL")
+            await page.click("button[name=submit]")
+            await page.waitForSelector('[data-testid="submit-result"]')
+          })
+          const ids = yield* Effect.promise(() =>
+            page.locator('[data-testid="submit-result"] a.mono').allTextContents()
+          )
+          expect(ids.map((id) => id.trim())).toHaveLength(2)
+          yield* Effect.promise(async () => {
+            // the batch link lists exactly that batch, live until both complete
+            await page.click('[data-testid="submit-result"] a >> nth=0')
+            await page.waitForURL(/#\/tasks\?batch=/)
+            await page
+              .locator('tr[data-task-id] [data-status="completed"]')
+              .nth(1)
+              .waitFor({ timeout: 30_000 })
+          })
+          expect(yield* Effect.promise(() => page.locator("tr[data-task-id]").count())).toBe(2)
+          const targets = yield* Effect.promise(() =>
+            page.locator("tr[data-task-id] td:nth-child(4)").allTextContents()
+          )
+          expect(targets.some((t) => t.includes("node-a:0"))).toBe(true)
         }),
       60_000
     )
@@ -174,11 +218,12 @@ describe.skipIf(skipBrowserTests)("dashboard in a browser", () => {
             await page.waitForSelector('tr[data-task-id] [data-status="killed"]')
           })
           const rows = yield* Effect.promise(() => page.locator("tr[data-task-id]").count())
-          expect(rows).toBe(2)
+          expect(rows).toBe(4)
           yield* Effect.promise(() => page.selectOption("select[name=status]", "killed"))
           yield* Effect.promise(() => page.locator("tr[data-task-id]").nth(1).waitFor({ state: "detached" }))
+          expect(yield* Effect.promise(() => page.locator("tr[data-task-id]").count())).toBe(1)
           yield* Effect.promise(() => page.selectOption("select[name=status]", ""))
-          yield* Effect.promise(() => page.locator("tr[data-task-id]").nth(1).waitFor())
+          yield* Effect.promise(() => page.locator("tr[data-task-id]").nth(3).waitFor())
           yield* shot(page, "tasks")
           yield* Effect.promise(async () => {
             await page.click("nav >> text=Nodes")
