@@ -1,8 +1,9 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
+import { Runner } from "@hakuriver/runner"
 import type { TaskId } from "@hakuriver/sdk"
-import { Effect } from "effect"
+import { Effect, Layer } from "effect"
 import {
   eventually,
   getTasks,
@@ -47,5 +48,45 @@ describe("queue", () => {
         })
       ),
     30_000
+  )
+
+  it.live(
+    "the same with a real runner layer offering 1 core and tasks of 0.5 cores",
+    () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const dir = yield* tempDir
+          const { url, client } = yield* startHost(testConfig(dir))
+          const network = {
+            host_port: Number(new URL(url).port),
+            runner_bind_ip: "127.0.0.1",
+            runner_address: "127.0.0.1",
+            runner_port: 0,
+            runner_name: "node1"
+          }
+          yield* Layer.build(
+            Runner.layer(testConfig(dir, { network, runner: { executor: "process", max_cores: 1 } }))
+          ).pipe(Effect.orDie)
+          yield* eventually(client.cluster.nodes(), (ns) => ns.length === 1 && ns[0]?.cores === 1)
+          const gate = path.join(dir, "gate")
+          const gated = ["sh", "-c", 'while [ ! -e "$1" ]; do sleep 0.05; done', "gated", gate]
+          const ids: Array<TaskId> = []
+          for (let i = 0; i < 5; i++) {
+            const r = yield* client.tasks.submit({ payload: spec(gated, { cores: 0.5, container: "NULL" }) })
+            ids.push(...r.taskIds)
+          }
+          const statuses = Effect.map(getTasks(client, ids), (ts) => ts.map((t) => t.status))
+          const expected = ["running", "running", "pending", "pending", "pending"]
+          yield* eventually(statuses, (s) => s.join() === expected.join())
+          yield* Effect.sleep("600 millis")
+          expect(yield* statuses).toEqual(expected)
+          fs.writeFileSync(gate, "")
+          const done = yield* waitAllFinal(client, ids)
+          expect(done.map((t) => t.status)).toEqual(Array(5).fill("completed"))
+          const started = done.map((t) => Date.parse(t.startedAt ?? ""))
+          expect([...started].sort((a, b) => a - b)).toEqual(started)
+        })
+      ),
+    60_000
   )
 })
