@@ -65,12 +65,34 @@ export interface EnvSync {
  */
 export const EnvSync = Context.GenericTag<EnvSync>("@hakuriver/sdk/EnvSync")
 
+const repoOf = (env: EnvName) => `hakuriver/${env}`
+
 /**
  * The tag that records which tarball an env image came from: `hakuriver/ENV:tarball-TS`. The host
  * may set it on the image it saved, so a runner on the same engine does not load it again.
  * @category constructors
  */
 export const versionTag = (env: EnvName, timestamp: number): string => `hakuriver/${env}:tarball-${timestamp}`
+
+/**
+ * Removes every tag of the repository `hakuriver/ENV` (`:base` and the `:tarball-TS` tags), and so
+ * its images unless a container still uses them. For cleaning up an env on a node.
+ * @category constructors
+ */
+export const removeImages = (engine: DockerEngine.DockerEngine, env: EnvName): Effect.Effect<void> =>
+  engine
+    .call(`list images ${repoOf(env)}`, (d) => d.listImages({ filters: { reference: [repoOf(env)] } }))
+    .pipe(
+      Effect.flatMap((images) =>
+        Effect.forEach(
+          images.flatMap((image) => (image.RepoTags ?? []).filter((t) => t.startsWith(`${repoOf(env)}:`))),
+          (ref) => engine.call(`remove image ${ref}`, (d) => d.getImage(ref).remove()).pipe(Effect.ignore),
+          { discard: true }
+        )
+      ),
+      Effect.ignore,
+      Effect.withSpan("EnvSync.removeImages", { attributes: { env } })
+    )
 
 /**
  * Options of {@link make}.
@@ -84,8 +106,6 @@ export interface EnvSyncOptions {
 }
 
 type Pending = Deferred.Deferred<SyncedImage, EnvSyncError>
-
-const repoOf = (env: EnvName) => `hakuriver/${env}`
 
 interface LocalImage {
   readonly id: string

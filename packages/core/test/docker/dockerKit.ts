@@ -103,6 +103,15 @@ export const removeEnvImages = async (env: EnvName): Promise<void> => {
           .catch(() => undefined)
     }
   }
+  // Test images left without a tag (their tag moved on) go too, once no container uses them.
+  const dangling = await docker.listImages({
+    filters: { dangling: ["true"], label: ["hakuriver.test=image-builder"] }
+  })
+  for (const image of dangling)
+    await docker
+      .getImage(image.Id)
+      .remove()
+      .catch(() => undefined)
 }
 
 /** Counts `load` events of image `id` between two times (unix seconds). */

@@ -126,7 +126,7 @@ describeDocker("EnvSync (real engine)", () => {
     "an image already matching the newest tarball is not loaded again",
     () =>
       Effect.gen(function* () {
-        const { env, store, sync } = yield* setup("again")
+        const { env, store, sync, engine } = yield* setup("again")
         const v1 = yield* imageWithMarker(env, "v1")
         yield* store.write(env, Stream.make(new Uint8Array(v1.tar)))
         const first = yield* sync.ensure(env)
@@ -134,6 +134,12 @@ describeDocker("EnvSync (real engine)", () => {
         const second = yield* sync.ensure(env)
         expect(second.loaded).toBe(false)
         expect(second.imageId).toBe(v1.id)
+        // Cleaning up the env removes its base and version tags alike.
+        yield* EnvSync.removeImages(engine, env)
+        const left = yield* Effect.promise(() =>
+          docker.listImages({ filters: { reference: [`hakuriver/${env}`] } })
+        )
+        expect(left).toEqual([])
       }),
     30_000
   )
