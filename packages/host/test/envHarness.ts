@@ -19,14 +19,7 @@ import {
   HttpServer
 } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
-import {
-  Authorization,
-  authorizationLayer,
-  DockerGroup,
-  fromObject,
-  type HakuRiverConfig,
-  HostApi
-} from "@hakuriver/sdk"
+import { authorizationLayer, DockerGroup, fromObject, type HakuRiverConfig, HostApi } from "@hakuriver/sdk"
 import Docker from "dockerode"
 import { Effect, Either, Layer } from "effect"
 import { DockerGroupLive } from "../src/env/DockerHttp.js"
@@ -86,8 +79,12 @@ export const configFor = (dir: string, docker: Record<string, unknown> = {}, tok
 export const tarDir = (config: HakuRiverConfig): string =>
   path.join(config.paths.shared_dir, config.docker.container_dir)
 
-/** An API with only the docker group, under HostApi's id so `DockerGroupLive` serves it. */
-class DockerOnlyApi extends HttpApi.make("HostApi").add(DockerGroup).middleware(Authorization) {}
+/**
+ * An API with only the docker group, under HostApi's id so `DockerGroupLive` serves it. Like the
+ * real HostApi, the token is required by the group, so the terminal route beside it checks the
+ * token itself.
+ */
+class DockerOnlyApi extends HttpApi.make("HostApi").add(DockerGroup) {}
 
 /** The docker group and terminal route on a free loopback port. */
 export const serverLayer = (config: HakuRiverConfig) =>
