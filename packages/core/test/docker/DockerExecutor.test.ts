@@ -148,6 +148,8 @@ describeDocker("DockerExecutor (real engine)", () => {
         yield* execution.pause
         const paused = yield* inspectContainer(execution.handle.ref)
         expect(paused?.State.Paused).toBe(true)
+        // Output printed just before the pause may still be on its way to the file.
+        yield* Effect.sleep("300 millis")
         const before = read(req.logs.stdout)
         yield* Effect.sleep("600 millis")
         expect(read(req.logs.stdout)).toBe(before)
