@@ -5,6 +5,7 @@
  */
 export * from "./dashboard/index.js"
 export * as Dispatcher from "./Dispatcher.js"
+export * from "./env/index.js"
 export * as Host from "./Host.js"
 export * as HostConfig from "./HostConfig.js"
 export * as Logs from "./Logs.js"
@@ -14,4 +15,5 @@ export * as Scheduler from "./Scheduler.js"
 export * as Store from "./Store.js"
 export * as Submission from "./Submission.js"
 export * as TaskEvents from "./TaskEvents.js"
+export * as Terminal from "./terminal/index.js"
 export * as Waiter from "./Waiter.js"
