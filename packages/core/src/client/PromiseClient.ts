@@ -10,9 +10,11 @@ import type { HealthReport, LogStream, NodeView, Ping, SubmitResponse } from "..
 import type { Task } from "../domain/Task.js"
 import type { ConnectOptions } from "./Connection.js"
 import { resolveConnection } from "./Connection.js"
+import * as DockerEnvs from "./docker.js"
 import { HakuRiverClient, type HostApiClient, type TaskFilter } from "./HakuRiverClient.js"
 import { HakuRiverError, type HakuRiverFailure, hakuRiverError } from "./HakuRiverError.js"
 import type { SubmitRequest } from "./SubmitRequest.js"
+import { toFailure } from "./toFailure.js"
 import { FetchHttpClient } from "@effect/platform"
 
 /**
@@ -69,8 +71,32 @@ export interface PromiseClient {
   readonly health: (node?: string) => Promise<HealthReport>
   /** Whether the host answers, and its version. */
   readonly ping: () => Promise<Ping>
+  /** Docker environments on the host (`hakuriver docker …`). */
+  readonly docker: DockerCalls
   /** Runs any Effect that needs the client (e.g. calls of the raw `HostApi` client). */
   readonly run: <A>(f: (client: HakuRiverClient.Service) => Effect.Effect<A, HakuRiverFailure>) => Promise<A>
+}
+
+/**
+ * The Docker environment calls of a {@link PromiseClient}: persistent env containers on the host
+ * and their tarballs.
+ * @category models
+ */
+export interface DockerCalls {
+  /** The environment containers on the host. */
+  readonly listContainers: () => Promise<ReadonlyArray<DockerEnvs.EnvContainer>>
+  /** Creates the persistent container of `env` from `image`. */
+  readonly createContainer: (image: string, env: string) => Promise<DockerEnvs.EnvContainer>
+  /** Starts the container of `env`. */
+  readonly startContainer: (env: string) => Promise<DockerEnvs.EnvContainer>
+  /** Stops the container of `env`. */
+  readonly stopContainer: (env: string) => Promise<DockerEnvs.EnvContainer>
+  /** Deletes the container of `env` (its tarballs stay). */
+  readonly deleteContainer: (env: string) => Promise<void>
+  /** The packaged environments. */
+  readonly listTars: () => Promise<ReadonlyArray<DockerEnvs.TarballInfo>>
+  /** Packages the container of `env` as a new tarball; `onProgress` sees the bytes written. */
+  readonly createTar: (env: string, options?: DockerEnvs.CreateTarOptions) => Promise<DockerEnvs.TarballInfo>
 }
 
 /** Runs an effect, rejecting with its {@link HakuRiverError} (never a wrapped fiber failure). */
@@ -115,6 +141,9 @@ export const connect = (options: ConnectOptions = {}): PromiseClient => {
   )
   const use = <A>(f: (c: HakuRiverClient.Service) => Effect.Effect<A, HakuRiverFailure>): Promise<A> =>
     toPromise(Effect.flatMap(client, f))
+
+  const useApi = <A, E>(f: (api: HostApiClient) => Effect.Effect<A, E>): Promise<A> =>
+    use((c) => Effect.mapError(f(c.api), toFailure(c.connection.url)))
 
   async function* follow(id: string, options: LogsOptions): AsyncGenerator<string, void, undefined> {
     let offset: number | undefined
@@ -162,6 +191,15 @@ export const connect = (options: ConnectOptions = {}): PromiseClient => {
     nodes: () => use((c) => c.nodes()),
     health: (node) => use((c) => c.health(node)),
     ping: () => use((c) => c.ping()),
+    docker: {
+      listContainers: () => useApi((api) => DockerEnvs.listContainers(api)),
+      createContainer: (image, env) => useApi((api) => DockerEnvs.createContainer(api, image, env)),
+      startContainer: (env) => useApi((api) => DockerEnvs.startContainer(api, env)),
+      stopContainer: (env) => useApi((api) => DockerEnvs.stopContainer(api, env)),
+      deleteContainer: (env) => useApi((api) => DockerEnvs.deleteContainer(api, env)),
+      listTars: () => useApi((api) => DockerEnvs.listTars(api)),
+      createTar: (env, options) => useApi((api) => DockerEnvs.createTar(api, env, options))
+    },
     run: (f) => use(f)
   }
 }

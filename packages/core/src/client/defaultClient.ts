@@ -5,7 +5,13 @@
  *
  * @since 0.1.0
  */
-import { connect, type LogsOptions, type PromiseClient, type WaitOptions } from "./PromiseClient.js"
+import {
+  connect,
+  type DockerCalls,
+  type LogsOptions,
+  type PromiseClient,
+  type WaitOptions
+} from "./PromiseClient.js"
 import type { SubmitRequest } from "./SubmitRequest.js"
 import type { TaskFilter } from "./HakuRiverClient.js"
 
@@ -93,3 +99,20 @@ export const health = (node?: string) => client().health(node)
  * @category calls
  */
 export const ping = () => client().ping()
+
+/**
+ * Docker environments on the default cluster's host.
+ * @category calls
+ * @example
+ * await docker.createContainer("python:3.12-slim", "torch")
+ * await docker.createTar("torch", { onProgress: (p) => console.error(p.bytesWritten) })
+ */
+export const docker: DockerCalls = {
+  listContainers: () => client().docker.listContainers(),
+  createContainer: (image, env) => client().docker.createContainer(image, env),
+  startContainer: (env) => client().docker.startContainer(env),
+  stopContainer: (env) => client().docker.stopContainer(env),
+  deleteContainer: (env) => client().docker.deleteContainer(env),
+  listTars: () => client().docker.listTars(),
+  createTar: (env, options) => client().docker.createTar(env, options)
+}
