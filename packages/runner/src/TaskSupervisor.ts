@@ -29,7 +29,7 @@ import {
   ProcessExecutor,
   type TaskHandle
 } from "@hakuriver/sdk/executor"
-import { Context, Effect, Either, FiberMap, Layer, Option } from "effect"
+import { Context, type Duration, Effect, Either, FiberMap, Layer, Option, Schedule } from "effect"
 import * as ActiveTasks from "./ActiveTasks.js"
 import { chooseExecutor, type ExecutorSetting } from "./executorChoice.js"
 import { Probe } from "./probe/Probe.js"
@@ -47,6 +47,12 @@ export interface TaskSupervisorOptions {
   readonly executor: ExecutorSetting
   /** The file of the active-task record (under the runner's state folder). */
   readonly stateFile: string
+  /**
+   * After a restart, how often an executor that has recorded tasks is asked whether it is
+   * available before its tasks are given up as lost (default 60 times, every second).
+   */
+  readonly recoveryAttempts?: number | undefined
+  readonly recoveryRetryInterval?: Duration.DurationInput | undefined
 }
 
 /**
@@ -283,45 +289,34 @@ export const make = (options: TaskSupervisorOptions) =>
         })
       )
 
-    // Re-attach to what a previous runner left behind.
+    // Re-attach to what a previous runner left behind. Every recorded task counts as running
+    // (heartbeats list it) until its fate is known; each executor kind is handled in its own
+    // fiber, waiting a while for an engine that is slow to answer before giving its tasks up.
     const stored = yield* active.all
-    const handles: Array<TaskHandle> = []
-    for (const executor of executors.values()) {
-      if (!(yield* executor.available)) continue
-      const found = yield* executor.survivors.pipe(
-        Effect.catchAll((e) =>
-          Effect.as(Effect.logWarning(`cannot list ${executor.kind} survivors: ${e.message}`), [])
-        )
-      )
-      handles.push(...found)
-    }
-    const recovered = new Set<TaskId>()
-    for (const handle of handles) {
-      const executor = executors.get(handle.kind)
-      if (executor === undefined || recovered.has(handle.taskId)) continue
-      const record = stored.find((r) => r.task.taskId === handle.taskId)
-      // Docker containers carry this node's label; a unit or process this runner never recorded
-      // may belong to another runner on the same machine.
-      if (record === undefined && handle.kind !== "docker") continue
-      recovered.add(handle.taskId)
-      const entry: Entry = {
-        taskId: handle.taskId,
-        task: record?.task,
-        kind: handle.kind,
-        warning: record?.warning ?? undefined,
+    const recordsByKind = new Map<ExecutorKind, Array<ActiveTasks.ActiveTask>>()
+    for (const record of stored) {
+      entries.set(record.task.taskId, {
+        taskId: record.task.taskId,
+        task: record.task,
+        kind: record.kind,
+        warning: record.warning ?? undefined,
         execution: undefined,
-        paused: record?.paused ?? false,
+        paused: record.paused,
         killRequested: false,
         finished: false
-      }
-      entries.set(handle.taskId, entry)
-      const reattach = Effect.gen(function* () {
-        const found = yield* executor.recover(handle, logsOf(options.sharedDir, handle.taskId, record?.task))
+      })
+      recordsByKind.set(record.kind, [...(recordsByKind.get(record.kind) ?? []), record])
+    }
+
+    const reattach = (entry: Entry, executor: Executor, handle: TaskHandle) =>
+      Effect.gen(function* () {
+        const found = yield* executor.recover(handle, logsOf(options.sharedDir, handle.taskId, entry.task))
         if (Option.isNone(found)) {
           return yield* finish(entry, { status: "lost", error: "the task was gone after a runner restart" })
         }
         entry.execution = found.value
         yield* Effect.logInfo(`re-attached to task ${handle.taskId} (${handle.kind})`)
+        if (entry.killRequested) yield* Effect.ignore(found.value.kill)
         yield* watch(entry, found.value)
       }).pipe(
         Effect.catchAll((e) =>
@@ -330,14 +325,74 @@ export const make = (options: TaskSupervisorOptions) =>
         Effect.scoped,
         Effect.annotateLogs({ taskId: handle.taskId, executor: handle.kind })
       )
-      yield* FiberMap.run(fibers, handle.taskId, reattach)
-    }
-    for (const record of stored) {
-      if (recovered.has(record.task.taskId)) continue
-      yield* report(record.task.taskId, "lost", {
-        error: joinMessages(record.warning, "the runner restarted and the task was no longer running")
-      })
-      yield* active.remove(record.task.taskId)
+
+    const recoverKind = (kind: ExecutorKind, records: ReadonlyArray<ActiveTasks.ActiveTask>) =>
+      Effect.gen(function* () {
+        const gone = (error: string) =>
+          Effect.forEach(records, (r) => {
+            const entry = entries.get(r.task.taskId)
+            return entry === undefined ? Effect.void : finish(entry, { status: "lost", error })
+          })
+        const executor = executors.get(kind)
+        if (executor === undefined) return yield* gone(`the runner restarted without its ${kind} executor`)
+        const up = yield* executor.available.pipe(
+          Effect.filterOrFail((ok) => ok),
+          Effect.retry({
+            schedule: Schedule.spaced(options.recoveryRetryInterval ?? "1 second"),
+            times: records.length === 0 ? 0 : (options.recoveryAttempts ?? 60)
+          }),
+          Effect.orElseSucceed(() => false)
+        )
+        if (!up) return yield* gone(`the ${kind} executor was not available after the runner restarted`)
+        const handles = yield* executor.survivors.pipe(
+          Effect.retry({
+            schedule: Schedule.spaced(options.recoveryRetryInterval ?? "1 second"),
+            times: records.length === 0 ? 0 : 10
+          }),
+          Effect.catchAll((e) =>
+            Effect.as(Effect.logWarning(`cannot list ${kind} survivors: ${e.message}`), [])
+          )
+        )
+        const found = new Set<TaskId>()
+        for (const handle of handles) {
+          if (handle.kind !== kind || found.has(handle.taskId)) continue
+          let entry = entries.get(handle.taskId)
+          if (entry === undefined) {
+            // Docker containers carry this node's label; a unit or process this runner never
+            // recorded may belong to another runner on the same machine.
+            if (kind !== "docker") continue
+            entry = {
+              taskId: handle.taskId,
+              task: undefined,
+              kind,
+              warning: undefined,
+              execution: undefined,
+              paused: false,
+              killRequested: false,
+              finished: false
+            }
+            entries.set(handle.taskId, entry)
+          } else if (entry.kind !== kind || entry.finished) continue
+          found.add(handle.taskId)
+          yield* FiberMap.run(fibers, handle.taskId, reattach(entry, executor, handle))
+        }
+        for (const record of records) {
+          if (found.has(record.task.taskId)) continue
+          const entry = entries.get(record.task.taskId)
+          if (entry !== undefined)
+            yield* finish(entry, {
+              status: "lost",
+              error: "the runner restarted and the task was no longer running"
+            })
+        }
+      }).pipe(Effect.annotateLogs({ executor: kind }))
+
+    const kindsToRecover = new Set<ExecutorKind>([
+      ...recordsByKind.keys(),
+      ...(executors.has("docker") ? ["docker" as const] : [])
+    ])
+    for (const kind of kindsToRecover) {
+      yield* Effect.forkScoped(recoverKind(kind, recordsByKind.get(kind) ?? []))
     }
 
     return TaskSupervisor.of({

@@ -16,15 +16,21 @@ import { configOf, hostClient, startHost, tempDir, waitFinal } from "./cluster.j
 const runnerMain = fileURLToPath(new URL("./fixtures/runner-main.ts", import.meta.url))
 const root = fileURLToPath(new URL("../../../", import.meta.url))
 
+const logOf = (configFile: string) => configFile.replace(/\.json$/, ".log")
+
 /** Starts a runner child process; SIGKILLed when the scope closes if still alive. */
 const runnerProcess = (configFile: string) =>
   Effect.acquireRelease(
-    Effect.sync(() =>
-      spawn(process.execPath, ["--import", "tsx", runnerMain, configFile], {
+    Effect.sync(() => {
+      // The runner's log goes next to its config, for a look when a test fails.
+      const log = fs.openSync(logOf(configFile), "a")
+      const child = spawn(process.execPath, ["--import", "tsx", runnerMain, configFile], {
         cwd: root,
-        stdio: ["ignore", "ignore", "inherit"]
+        stdio: ["ignore", log, log]
       })
-    ),
+      fs.closeSync(log)
+      return child
+    }),
     (child) =>
       Effect.sync(() => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"))
   )
@@ -92,7 +98,15 @@ const restartScenario = (options: {
       })
     })
     const id: TaskId = submitted.taskIds[0]!
-    while ((yield* client.tasks.get({ path: { id } })).status !== "running") yield* Effect.sleep("50 millis")
+    // Running for the host is not enough: wait until the task has really started (it prints).
+    const task = yield* client.tasks.get({ path: { id } })
+    const started = Date.now() + 60_000
+    while (
+      !(fs.existsSync(task.stdoutPath) && fs.readFileSync(task.stdoutPath, "utf8").includes("started"))
+    ) {
+      if (Date.now() > started) return yield* Effect.fail(new Error("the task did not start"))
+      yield* Effect.sleep("50 millis")
+    }
     const urlBefore = (yield* client.cluster.nodes()).find((n) => n.name === name)?.url
     yield* sigkill(first)
     yield* runnerProcess(configFile)
@@ -103,8 +117,8 @@ const restartScenario = (options: {
     }
     expect((yield* client.tasks.get({ path: { id } })).status).toBe("running")
     fs.writeFileSync(path.join(dir, "shared", "go"), "")
-    const [task] = yield* waitFinal(client, [id])
-    return task!
+    const [final] = yield* waitFinal(client, [id])
+    return final!
   })
 
 describe("runner restart", () => {
@@ -118,7 +132,7 @@ describe("runner restart", () => {
           command: (go) => [
             process.execPath,
             "-e",
-            "setInterval(() => require('fs').existsSync(process.argv[1]) && process.exit(3), 100)",
+            "console.log('started'); setInterval(() => require('fs').existsSync(process.argv[1]) && process.exit(3), 100)",
             go
           ]
         })
@@ -153,7 +167,7 @@ describe("runner restart", () => {
             "echo started; while [ ! -f /shared/go ]; do sleep 0.2; done; echo done; exit 7"
           ]
         })
-        expect(task).toMatchObject({ status: "failed", exitCode: 7 })
+        expect(task, task.error ?? "").toMatchObject({ status: "failed", exitCode: 7 })
         expect(fs.readFileSync(task.stdoutPath, "utf8")).toContain("done")
       }),
     120_000
