@@ -75,11 +75,11 @@ const make = Effect.gen(function* () {
         ).pipe(Effect.orElseSucceed(() => new Uint8Array()))
 
   /** A chunk from `offset`, or none when nothing new is there yet and the task still runs. */
-  const chunkAt = (task: Task, file: string, offset: number) =>
+  const chunkAt = (task: Task, file: string, offset: number, limit = maxChunk) =>
     Effect.gen(function* () {
       const final = isFinal(task.status)
       const size = yield* sizeOf(file)
-      const end = Math.min(size, offset + maxChunk)
+      const end = Math.min(size, offset + limit)
       const raw = yield* bytes(file, offset, end)
       const whole = final && offset + raw.length >= size ? raw.length : completeUtf8Length(raw)
       const next = offset + whole
@@ -136,8 +136,9 @@ const make = Effect.gen(function* () {
       const data = tail.length === 0 ? "" : `${tail.join("\n")}${text.endsWith("\n") ? "\n" : ""}`
       return new LogChunk({ data, offset: size, done: isFinal(task.status) })
     }
-    const raw = yield* bytes(file, 0, size)
-    return new LogChunk({ data: decoder.decode(raw), offset: raw.length, done: isFinal(task.status) })
+    // the whole log, up to 16 MiB per answer (the rest follows from `offset`)
+    const chunk = yield* chunkAt(task, file, 0, 16 * maxChunk)
+    return Option.getOrElse(chunk, () => new LogChunk({ data: "", offset: 0, done: false }))
   })
 
   return Logs.of({ read })
