@@ -7,7 +7,7 @@
 import { Schema } from "effect"
 import { ContainerChoice } from "./EnvName.js"
 import { Bytes, Cores } from "./Memory.js"
-import { TargetFromString } from "./Target.js"
+import { formatTarget, TargetFromString } from "./Target.js"
 
 const envKeyPattern = /^[A-Za-z_][A-Za-z0-9_]{0,255}$/
 const envValue = Schema.String.pipe(
@@ -51,6 +51,20 @@ export const Command = Schema.NonEmptyArray(
   Schema.String.pipe(Schema.filter((a) => (a.includes("\0") ? "arguments must not contain NUL bytes" : true)))
 ).pipe(Schema.annotations({ identifier: "Command" }))
 
+/** Targets: at most 1024, none twice (a repeated target would run the task twice there). */
+const Targets = Schema.Array(TargetFromString).pipe(
+  Schema.maxItems(1024),
+  Schema.filter((targets) => {
+    const seen = new Set<string>()
+    for (const t of targets) {
+      const text = formatTarget(t)
+      if (seen.has(text)) return `duplicate target ${JSON.stringify(text)}: name each target once`
+      seen.add(text)
+    }
+    return true
+  })
+)
+
 /**
  * A submission. With several targets the host creates one task per target sharing a batch id;
  * with none it places the task by the configured policy.
@@ -61,9 +75,7 @@ export class TaskSpec extends Schema.Class<TaskSpec>("TaskSpec")({
   env: Schema.optionalWith(TaskEnv, { default: () => ({}) }),
   cores: Schema.optionalWith(Cores, { default: () => Cores.make(1) }),
   memoryBytes: Schema.optional(Bytes.pipe(Schema.positive())),
-  targets: Schema.optionalWith(Schema.Array(TargetFromString).pipe(Schema.maxItems(1024)), {
-    default: () => []
-  }),
+  targets: Schema.optionalWith(Targets, { default: () => [] }),
   container: Schema.optional(ContainerChoice),
   privileged: Schema.optional(Schema.Boolean),
   mounts: Schema.optional(Schema.Array(Mount).pipe(Schema.maxItems(64)))
