@@ -30,7 +30,7 @@ import * as Logs from "./Logs.js"
 import * as NodeMonitor from "./NodeMonitor.js"
 import * as Placer from "./Placer.js"
 import * as RunnerClient from "./RunnerClient.js"
-import * as BodyLimit from "./security/BodyLimit.js"
+import * as RequestBody from "./security/RequestBody.js"
 import * as Exposure from "./security/Exposure.js"
 import * as Store from "./Store.js"
 import * as Submission from "./Submission.js"
@@ -78,7 +78,7 @@ export const routes = (config: HakuRiverConfig) =>
     HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" }),
     HttpApiScalar.layer({ path: "/docs" }),
     DashboardHost.layer(config),
-    BodyLimit.layer()
+    RequestBody.layer()
   )
 
 /**

@@ -1,5 +1,7 @@
 /**
- * A cap on request bodies: larger requests are refused with 413 before they are read.
+ * Request bodies checked before any handler sees them: at most 1 MiB (413 otherwise) and, when
+ * sent as JSON, valid JSON (400 with the parser's message otherwise). Both answers are JSON with
+ * a `message`, like every other refusal of the host.
  *
  * @since 0.1.0
  */
@@ -12,22 +14,37 @@ import { Effect, Option } from "effect"
  */
 export const maxBodyBytes = 1024 * 1024
 
-const tooLarge = (limit: number) =>
-  HttpServerResponse.unsafeJson(
-    { _tag: "PayloadTooLarge", message: `request body larger than ${limit} bytes` },
-    { status: 413 }
-  )
+const refuse = (status: number, tag: string, message: string) =>
+  HttpServerResponse.unsafeJson({ _tag: tag, message }, { status })
+
+const hasBody = (method: string) => method === "POST" || method === "PUT" || method === "PATCH"
 
 /**
  * Middleware for every route of the server: a declared `content-length` over `limit` answers 413
- * at once; other bodies are read with at most `limit` bytes (a longer chunked body fails to parse).
+ * before the body is read; a longer body without a length fails the read (413); a JSON body that
+ * does not parse answers 400. The body read here is cached, so handlers read it again for free.
  * @category layers
  */
 export const layer = (limit: number = maxBodyBytes) =>
   HttpApiBuilder.middleware((app) =>
-    Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+    Effect.gen(function* () {
+      const request = yield* HttpServerRequest.HttpServerRequest
       const declared = Number(request.headers["content-length"] ?? "0")
-      if (Number.isFinite(declared) && declared > limit) return Effect.succeed(tooLarge(limit))
-      return HttpIncomingMessage.withMaxBodySize(app, Option.some(limit))
-    })
+      const tooLarge = refuse(413, "PayloadTooLarge", `request body larger than ${limit} bytes`)
+      if (Number.isFinite(declared) && declared > limit) return tooLarge
+      const json = (request.headers["content-type"] ?? "").toLowerCase().includes("json")
+      if (hasBody(request.method) && json) {
+        const text = yield* Effect.either(request.text)
+        if (text._tag === "Left") return tooLarge
+        if (text.right !== "") {
+          const parsed = yield* Effect.either(Effect.try(() => JSON.parse(text.right) as unknown))
+          if (parsed._tag === "Left") {
+            const cause = parsed.left.error
+            const detail = cause instanceof Error ? cause.message : String(cause)
+            return refuse(400, "BadRequest", `invalid JSON body: ${detail}`)
+          }
+        }
+      }
+      return yield* app
+    }).pipe(HttpIncomingMessage.withMaxBodySize(Option.some(limit)))
   )

@@ -3,6 +3,6 @@
  *
  * @since 0.1.0
  */
-export * as BodyLimit from "./BodyLimit.js"
+export * as RequestBody from "./RequestBody.js"
 export * as Exposure from "./Exposure.js"
 export * as MountPolicy from "./MountPolicy.js"
