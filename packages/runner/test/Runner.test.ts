@@ -6,7 +6,7 @@ import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { fromObject, RunnerApi, type Task } from "@hakuriver/sdk"
 import { Executors, ProcessExecutor } from "@hakuriver/sdk/executor"
-import { Effect, Either, Exit, Layer } from "effect"
+import { Effect, Either, Exit, Layer, Scope } from "effect"
 import { Runner } from "../src/index.js"
 import { eventually, freePort, type MiniHostState, makeState, makeTask, serveMiniHost } from "./miniHost.js"
 
@@ -204,6 +204,33 @@ describe("Runner against a minimal host", () => {
         }
         yield* eventually(() => queued().length === 0)
         yield* eventually(() => state.registrations.length > 0)
+      }),
+    30_000
+  )
+
+  it.scopedLive(
+    "keeps unsent reports across a runner restart",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* tempDir
+        const state = makeState()
+        const hostPort = yield* freePort()
+        const runnerPort = yield* freePort()
+        const first = yield* Scope.make()
+        const { shared, stateDir } = yield* startRunner(dir, hostPort, runnerPort).pipe(Scope.extend(first))
+        const client = yield* runnerClient(`http://127.0.0.1:${runnerPort}`).pipe(Scope.extend(first))
+        const task = makeTask(shared, [node, "-e", "process.exit(4)"])
+        state.tasks.set(task.taskId, task)
+        yield* client.tasks.run({ payload: task })
+        const outbox = path.join(stateDir, "outbox.json")
+        yield* eventually(() => read(outbox).includes('"failed"'))
+        yield* Scope.close(first, Exit.void)
+
+        yield* serveMiniHost(state, { port: hostPort, token })
+        yield* startRunner(dir, hostPort)
+        yield* eventually(() => statusesOf(state, task).length === 2)
+        expect(statusesOf(state, task)).toEqual(["running", "failed"])
+        expect(state.reports.at(-1)?.exitCode).toBe(4)
       }),
     30_000
   )
