@@ -14,6 +14,9 @@ const pragmas = Layer.effectDiscard(
   Effect.gen(function* () {
     const sql = yield* SqlClient.SqlClient
     yield* sql`PRAGMA busy_timeout = 5000`
+    // WAL + NORMAL: a commit no longer waits for an fsync (≈4 ms each on a VM disk, four per
+    // task); an application crash still loses nothing, a power cut may lose the last commits.
+    yield* sql`PRAGMA synchronous = NORMAL`
     yield* sql`PRAGMA foreign_keys = ON`
   }).pipe(Effect.orDie)
 )
