@@ -16,6 +16,7 @@ step() { # name command...
 }
 
 step "test environment (Docker engine, images)" bash scripts/test-env.sh
+step "browser (Debian chromium for the dashboard tests)" bash scripts/browser-env.sh
 step "build" npm run -s build
 step "typecheck" npm run -s typecheck
 step "lint" npm run -s lint
