@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import { Conflict, NotFound, type Task, type TaskId, Unavailable } from "@hakuriver/sdk"
-import { Clock, Context, Duration, Effect, FiberSet, Layer, Option, Queue, Stream } from "effect"
+import { Cause, Clock, Context, Duration, Effect, FiberSet, Layer, Option, Queue, Stream } from "effect"
 import { type HostConfig, isoOf } from "./HostConfig.js"
 import { type RunnerClient, RunnerClients } from "./RunnerClient.js"
 import { Store } from "./Store.js"
@@ -120,7 +120,13 @@ const make = Effect.gen(function* () {
       if (existing !== undefined) return existing
       const lane = yield* Queue.unbounded<Task>()
       lanes.set(node, lane)
-      yield* FiberSet.run(fibers, Effect.forever(Effect.flatMap(Queue.take(lane), send)))
+      const sendSafely = (task: Task) =>
+        Effect.catchAllCause(send(task), (cause) =>
+          Cause.isInterruptedOnly(cause)
+            ? Effect.failCause(cause)
+            : Effect.zipRight(Effect.logError("dispatch failed", cause), requeue(task, "the dispatch failed"))
+        )
+      yield* FiberSet.run(fibers, Effect.forever(Effect.flatMap(Queue.take(lane), sendSafely)))
       return lane
     }).pipe(laneLock.withPermits(1))
   const dispatch = (task: Task) =>
