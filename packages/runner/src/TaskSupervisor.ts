@@ -109,8 +109,12 @@ export const make = (options: TaskSupervisorOptions) =>
     const fibers = yield* FiberMap.make<TaskId>()
     const entries = new Map<TaskId, Entry>()
 
-    const availableKinds = Effect.filter([...executors.values()], (e: Executor) => e.available).pipe(
-      Effect.map((list) => list.map((e) => e.kind))
+    // Asking every engine for every task would cost a ping each (seconds when Docker is down).
+    const availableKinds = yield* Effect.cachedWithTTL(
+      Effect.filter([...executors.values()], (e: Executor) => e.available, { concurrency: "unbounded" }).pipe(
+        Effect.map((list) => list.map((e) => e.kind))
+      ),
+      "5 seconds"
     )
 
     const report = (taskId: TaskId, status: TaskStatus, details: Omit<TaskOutcome, "status"> = {}) =>
