@@ -8,7 +8,7 @@ import { DockerEnvs, type EnvName } from "@hakuriver/sdk"
 import { TarballStore } from "@hakuriver/sdk/executor"
 import { describe, expect, layer } from "@effect/vitest"
 import Docker from "dockerode"
-import { Effect, Either, Layer } from "effect"
+import { Effect, Either, Layer, Schedule } from "effect"
 import { afterAll, beforeAll } from "vitest"
 import { ensureDefaultEnv } from "../src/env/EnvBootstrap.js"
 import * as EnvManager from "../src/env/EnvManager.js"
@@ -278,6 +278,36 @@ describe.runIf(runDockerTests)("docker environments (real engine)", () => {
           const successes = results.filter(Either.isRight)
           expect(successes.length).toBeGreaterThanOrEqual(1)
           expect(failures.every((t) => t === "Conflict")).toBe(true)
+        }),
+      60_000
+    )
+
+    it.effect(
+      "a client that gives up waiting does not abort create-tar; its progress runs to the end",
+      () =>
+        Effect.gen(function* () {
+          const url = yield* baseUrl
+          const client = yield* clientFor(url)
+          const name = env()
+          yield* DockerEnvs.createContainer(client, testImage, name)
+          const controller = new AbortController()
+          const request = fetch(`${url}/docker/tars/${name}`, {
+            method: "POST",
+            signal: controller.signal
+          }).catch(() => undefined)
+          yield* Effect.sleep("5 millis")
+          const atAbort = yield* DockerEnvs.tarProgress(client, name)
+          controller.abort()
+          yield* Effect.promise(() => request)
+          expect(["committing", "saving"]).toContain(atAbort.phase)
+          const end = yield* DockerEnvs.tarProgress(client, name).pipe(
+            Effect.filterOrFail((p) => p.phase === "done" || p.phase === "failed"),
+            Effect.retry(Schedule.spaced("50 millis")),
+            Effect.timeout("30 seconds")
+          )
+          expect(end.phase).toBe("done")
+          const tars = yield* DockerEnvs.listTars(client)
+          expect(tars.find((t) => t.env === name)?.sizeBytes).toBe(end.bytesWritten)
         }),
       60_000
     )

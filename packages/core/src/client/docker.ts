@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import type { HttpApiClient, HttpApiError, HttpClientError } from "@effect/platform"
-import { Duration, Effect, Either, type ParseResult } from "effect"
+import { Duration, Effect, Either, type ParseResult, Schedule } from "effect"
 import { BadRequest } from "../api/errors.js"
 import type { DockerGroup } from "../api/HostApi.js"
 import type { EnvContainer, TarballInfo, TarProgress } from "../api/models.js"
@@ -143,23 +143,55 @@ export const createTar = Effect.fn("docker.createTar")(function* (
   options: CreateTarOptions = {}
 ) {
   const name = yield* envNameOf(env)
-  const onProgress = options.onProgress
-  if (onProgress === undefined) return yield* client.docker.createTar({ path: { env: name } })
+  const report = (p: TarProgress) => Effect.sync(() => options.onProgress?.(p))
   const every = Duration.decode(options.pollInterval ?? Duration.millis(500))
-  const poll = client.docker.tarProgress({ path: { env: name } }).pipe(
-    Effect.tap((p) => Effect.sync(() => onProgress(p))),
+  const progress = client.docker.tarProgress({ path: { env: name } })
+  const poll = progress.pipe(
+    Effect.tap(report),
     Effect.ignore,
     Effect.zipRight(Effect.sleep(every)),
     Effect.forever
   )
-  const info: TarballInfo = yield* Effect.raceFirst(client.docker.createTar({ path: { env: name } }), poll)
-  // The last word: the finished tarball (a small one may be done before the first poll).
-  yield* client.docker.tarProgress({ path: { env: name } }).pipe(
-    Effect.tap((p) => Effect.sync(() => onProgress(p))),
-    Effect.ignore
+  const post = client.docker.createTar({ path: { env: name } })
+  const info: TarballInfo = yield* (
+    options.onProgress === undefined ? post : Effect.raceFirst(post, poll)
+  ).pipe(
+    // A big image can take longer to save than an HTTP client waits for an answer: when the
+    // connection gives up, follow the host's progress to the end instead.
+    Effect.catchIf(
+      (e) => e._tag === "RequestError" || e._tag === "ResponseError",
+      (e) => followToEnd(client, name, every, report, e)
+    )
   )
+  // The last word: the finished tarball (a small one may be done before the first poll).
+  if (options.onProgress !== undefined) yield* progress.pipe(Effect.tap(report), Effect.ignore)
   return info
 })
+
+/** Polls the progress of `env` until the host finished (its tarball) or failed (`cause`). */
+const followToEnd = <E>(
+  client: DockerApiClient,
+  env: EnvName,
+  every: Duration.Duration,
+  report: (p: TarProgress) => Effect.Effect<void>,
+  cause: E
+) =>
+  client.docker.tarProgress({ path: { env } }).pipe(
+    Effect.tap(report),
+    Effect.repeat({
+      schedule: Schedule.spaced(every),
+      until: (p) => p.phase !== "committing" && p.phase !== "saving"
+    }),
+    Effect.zipRight(client.docker.tarProgress({ path: { env } })),
+    Effect.flatMap((p) =>
+      p.phase === "done"
+        ? Effect.flatMap(client.docker.listTars({}), (tars) => {
+            const info = tars.find((t) => t.env === env)
+            return info === undefined ? Effect.fail(cause) : Effect.succeed(info)
+          })
+        : Effect.fail(cause)
+    )
+  )
 
 /**
  * The WebSocket URL of the terminal into the container of `env`, from the host's HTTP base URL

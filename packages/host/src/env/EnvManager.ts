@@ -21,7 +21,7 @@ import {
 } from "@hakuriver/sdk"
 import { TarballStore } from "@hakuriver/sdk/executor"
 import type Docker from "dockerode"
-import { Context, Effect, Either, Layer, Option, Ref } from "effect"
+import { Context, Effect, Either, Fiber, Layer, Option, Ref } from "effect"
 import { type DockerCallError, HostDocker, layer as hostDockerLayer } from "./HostDocker.js"
 
 /**
@@ -113,6 +113,7 @@ const idle = (env: EnvName) => new TarProgress({ env, phase: "idle", bytesWritte
 export const make = (config: EnvManagerConfig) =>
   Effect.gen(function* () {
     const engine = yield* HostDocker
+    const scope = yield* Effect.scope
     const store = TarballStore.make(TarballStore.dirOf(config))
     const progress = yield* Ref.make(new Map<EnvName, TarProgress>())
 
@@ -468,7 +469,9 @@ export const make = (config: EnvManagerConfig) =>
         yield* Effect.logInfo(`packaged environment "${env}" as ${info.file} (${info.sizeBytes} bytes)`)
         return info
       })
-      return yield* run.pipe(
+      // The work belongs to the manager, not to the request: a client that gives up waiting (a
+      // big image saves for minutes) does not abort it; it can follow `tarProgress` instead.
+      const work = yield* run.pipe(
         Effect.tapError((e) =>
           Ref.get(progress).pipe(
             Effect.flatMap((m) =>
@@ -480,8 +483,12 @@ export const make = (config: EnvManagerConfig) =>
             )
           )
         ),
-        Effect.onInterrupt(() => setProgress(env, { phase: "failed", bytesWritten: 0, error: "interrupted" }))
+        Effect.onInterrupt(() =>
+          setProgress(env, { phase: "failed", bytesWritten: 0, error: "interrupted" })
+        ),
+        Effect.forkIn(scope)
       )
+      return yield* Fiber.join(work)
     })
 
     const tarProgress = (env: EnvName) => Effect.map(Ref.get(progress), (m) => m.get(env) ?? idle(env))
@@ -528,4 +535,4 @@ export const make = (config: EnvManagerConfig) =>
  * @category layers
  */
 export const layer = (config: EnvManagerConfig): Layer.Layer<EnvManager> =>
-  Layer.effect(EnvManager, make(config)).pipe(Layer.provide(hostDockerLayer))
+  Layer.scoped(EnvManager, make(config)).pipe(Layer.provide(hostDockerLayer))
