@@ -8,6 +8,7 @@ import { HttpApiBuilder, HttpApiClient, HttpClient, HttpClientRequest, HttpServe
 import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
 import {
   authorizationLayer,
+  BadRequest,
   Conflict,
   GpuInfo,
   HostApi,
@@ -22,7 +23,8 @@ import {
   StatusUpdate,
   type Task,
   type TaskId,
-  type TaskStatus
+  type TaskStatus,
+  Unavailable
 } from "@hakuriver/sdk"
 import { type ChildProcess, spawn } from "node:child_process"
 import * as fs from "node:fs"
@@ -53,6 +55,8 @@ export interface TestRunnerOptions {
   readonly heartbeatMs?: number
   /** What the heartbeats claim runs (default: what really runs). */
   readonly reported?: (running: ReadonlyArray<TaskId>) => ReadonlyArray<TaskId>
+  /** Refuse a run request: `invalid` answers 400, `busy` answers 503. */
+  readonly refuse?: (task: Task) => "invalid" | "busy" | undefined
 }
 
 export interface TestRunner {
@@ -122,12 +126,16 @@ export const make = (options: TestRunnerOptions): Effect.Effect<TestRunner, neve
     const tasksGroup = HttpApiBuilder.group(RunnerApi, "tasks", (h) =>
       h
         .handle("run", ({ payload }) =>
-          tasks.has(payload.taskId)
-            ? Effect.fail(new Conflict({ message: "already running" }))
-            : Effect.sync(() => {
-                start(payload)
-                return new RunAccepted({ taskId: payload.taskId, executor: "process" })
-              })
+          options.refuse?.(payload) === "invalid"
+            ? Effect.fail(new BadRequest({ message: "this runner cannot run that" }))
+            : options.refuse?.(payload) === "busy"
+              ? Effect.fail(new Unavailable({ message: "this runner is busy" }))
+              : tasks.has(payload.taskId)
+                ? Effect.fail(new Conflict({ message: "already running" }))
+                : Effect.sync(() => {
+                    start(payload)
+                    return new RunAccepted({ taskId: payload.taskId, executor: "process" })
+                  })
         )
         .handle("kill", ({ path: p }) => {
           const entry = tasks.get(p.id)
