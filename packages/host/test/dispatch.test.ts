@@ -63,6 +63,12 @@ describe("dispatch", () => {
               executors: ["process"]
             })
           })
+          // a node without sensor data (no heartbeat yet) does not break health
+          const health = yield* client.cluster.health({ urlParams: {} })
+          expect(health.nodes.find((n) => n.name === "gone")?.usage).toBeNull()
+          expect(health.aggregate.nodesOnline).toBe(2)
+          const one = yield* client.cluster.health({ urlParams: { node: NodeName.make("gone") } })
+          expect(one.aggregate).toMatchObject({ nodesTotal: 1, avgCpuPercent: null, avgMemoryPercent: null })
           const stranded = yield* submit(["true"], "gone")
           yield* Effect.sleep("1500 millis")
           expect(["pending", "assigning"]).toContain(
