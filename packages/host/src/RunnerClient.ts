@@ -36,6 +36,17 @@ export const layer: Layer.Layer<RunnerClients, never, HttpClient.HttpClient | Ho
   Effect.gen(function* () {
     const httpClient = yield* HttpClient.HttpClient
     const config = yield* HostConfig
-    return { at: (url: string) => makeClient(httpClient, url, config.security.token) }
+    // one client per runner URL: deriving a client reflects the whole RunnerApi (≈7 ms a call here)
+    const made = new Map<string, RunnerClient>()
+    return {
+      at: (url: string) => {
+        const known = made.get(url)
+        return known !== undefined
+          ? Effect.succeed(known)
+          : Effect.tap(makeClient(httpClient, url, config.security.token), (client) =>
+              Effect.sync(() => made.set(url, client))
+            )
+      }
+    }
   })
 )
