@@ -1,6 +1,6 @@
 /**
- * Small JSON state files of the runner (Nomad's `client/state` idea): written atomically (temp
- * file + rename) so a crash never leaves half a file, and decoded with a schema when read.
+ * Small JSON state files of the runner (Nomad's `client/state` idea): written so that a crash
+ * never leaves half a file, and decoded with a schema when read.
  *
  * @since 0.1.0
  */
@@ -58,6 +58,16 @@ const overwriteInPlace = (file: string, text: string): boolean => {
   }
 }
 
+// one JSON encoder per schema: building it anew compiled the whole schema on every write
+const encoders = new WeakMap<object, (value: never) => string>()
+const encoderOf = <A, I>(schema: Schema.Schema<A, I>): ((value: A) => string) => {
+  const known = encoders.get(schema) as ((value: A) => string) | undefined
+  if (known !== undefined) return known
+  const encode = Schema.encodeSync(Schema.parseJson(schema))
+  encoders.set(schema, encode)
+  return encode
+}
+
 /**
  * Encodes and writes a state file atomically. A failure to write is logged, not fatal: the runner
  * keeps working, only a restart would lose the newest state.
@@ -69,7 +79,7 @@ export const writeJsonFile = <A, I>(
   value: A
 ): Effect.Effect<void> =>
   Effect.sync(() => {
-    const text = Schema.encodeSync(Schema.parseJson(schema))(value)
+    const text = encoderOf(schema)(value)
     if (overwriteInPlace(file, text)) return
     fs.mkdirSync(path.dirname(file), { recursive: true })
     const tmp = `${file}.${process.pid}.tmp`
