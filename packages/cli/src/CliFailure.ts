@@ -6,8 +6,9 @@
  * @since 0.1.0
  */
 import { ValidationError } from "@effect/cli"
+import { HttpApiError } from "@effect/platform"
 import { isHakuRiverError } from "@hakuriver/sdk"
-import { Predicate, Schema } from "effect"
+import { ParseResult, Predicate, Schema } from "effect"
 
 /**
  * A command's failure that the CLI prints (when `message` is not empty) and exits with.
@@ -49,6 +50,13 @@ const byTag: Readonly<Record<string, number>> = {
 export const describeFailure = (error: unknown): { readonly exitCode: number; readonly message: string } => {
   if (ValidationError.isValidationError(error)) return { exitCode: ExitCode.usage, message: "" }
   if (error instanceof CliFailure) return { exitCode: error.exitCode, message: error.message }
+  if (ParseResult.isParseError(error)) {
+    const issues = ParseResult.ArrayFormatter.formatErrorSync(error)
+    return { exitCode: ExitCode.usage, message: issueMessage(issues) ?? oneLine(error.message) }
+  }
+  if (error instanceof HttpApiError.HttpApiDecodeError) {
+    return { exitCode: ExitCode.usage, message: issueMessage(error.issues) ?? oneLine(error.message) }
+  }
   const message = oneLine(
     Predicate.hasProperty(error, "message") && typeof error.message === "string" && error.message !== ""
       ? error.message
@@ -63,6 +71,16 @@ export const describeFailure = (error: unknown): { readonly exitCode: number; re
     if (code !== undefined) return { exitCode: code, message: `${message}` }
   }
   return { exitCode: 1, message }
+}
+
+/** The first problem of a schema failure, with where it is: `targets: duplicate target "a"`. */
+const issueMessage = (
+  issues: ReadonlyArray<{ readonly path: ReadonlyArray<PropertyKey>; readonly message: string }>
+): string | undefined => {
+  const first = issues[0]
+  if (first === undefined) return undefined
+  const where = first.path.map(String).join(".")
+  return oneLine(where === "" ? first.message : `${where}: ${first.message}`)
 }
 
 const oneLine = (s: string): string =>
