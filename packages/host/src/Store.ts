@@ -155,11 +155,14 @@ export class Store extends Context.Tag("@hakuriver/host/Store")<Store, StoreShap
 
 const Json = <A, I>(schema: Schema.Schema<A, I>) => Schema.parseJson(schema)
 
+/** A BIGINT column: a number from SQLite, a decimal string from PostgreSQL. */
+const BigIntColumn = Schema.Union(Schema.Number, Schema.NumberFromString)
+
 const NodeRow = Schema.Struct({
   name: NodeName,
   url: Schema.String,
   cores: Schema.Number,
-  memory_bytes: Schema.NonNegativeInt,
+  memory_bytes: BigIntColumn.pipe(Schema.compose(Schema.NonNegativeInt)),
   numa: Json(Schema.Array(NumaNode)),
   gpus: Json(Schema.Array(GpuInfo)),
   executors: Json(Schema.Array(ExecutorKind)),
@@ -176,7 +179,7 @@ const TaskRow = Schema.Struct({
   command: Json(Schema.NonEmptyArray(Schema.String)),
   env: Json(TaskEnv),
   cores: Schema.Number,
-  memory_bytes: Schema.NullOr(Schema.Number),
+  memory_bytes: Schema.NullOr(BigIntColumn),
   gpus: Json(Schema.Array(Schema.NonNegativeInt)),
   numa_node: Schema.NullOr(Schema.NonNegativeInt),
   target: Schema.NullOr(Schema.String),
