@@ -146,7 +146,7 @@ const make = Effect.gen(function* () {
   const forward = (
     task: Task,
     call: (client: RunnerClient) => Effect.Effect<void, { readonly _tag: string }>
-  ): Effect.Effect<"done" | "unknown", Unavailable> =>
+  ): Effect.Effect<"done" | "unknown", Unavailable | Conflict> =>
     Effect.flatMap(clientOf(task), (client) =>
       Option.isNone(client)
         ? Effect.succeed("unknown" as const)
@@ -157,7 +157,11 @@ const make = Effect.gen(function* () {
               (e): e is NotFound => e._tag === "NotFound",
               () => Effect.succeed("unknown" as const)
             ),
-            Effect.mapError(unreachable(task))
+            Effect.mapError((e) =>
+              e instanceof Conflict
+                ? new Conflict({ message: `the runner refused: ${e.message}` })
+                : unreachable(task)(e)
+            )
           )
     )
 
