@@ -264,6 +264,8 @@ export const make = (options: TaskSupervisorOptions) =>
         const entry = yield* lookup(id)
         entry.killRequested = true
         if (entry.execution === undefined) {
+          // Not yet re-attached after a restart: the recovery kills it when it finds it.
+          if (!(yield* FiberMap.has(fibers, id))) return
           // Still starting (e.g. loading an image): stop the start and report the kill.
           yield* FiberMap.remove(fibers, id)
           yield* finish(entry, { status: "killed", error: "killed before it started" })
@@ -312,11 +314,15 @@ export const make = (options: TaskSupervisorOptions) =>
       recordsByKind.set(record.kind, [...(recordsByKind.get(record.kind) ?? []), record])
     }
 
+    /** A recorded task that cannot be found again: lost, unless a kill was asked for meanwhile. */
+    const lostUnlessKilled = (entry: Entry, error: string): TaskOutcome =>
+      entry.killRequested ? { status: "killed" } : { status: "lost", error }
+
     const reattach = (entry: Entry, executor: Executor, handle: TaskHandle) =>
       Effect.gen(function* () {
         const found = yield* executor.recover(handle, logsOf(options.sharedDir, handle.taskId, entry.task))
         if (Option.isNone(found)) {
-          return yield* finish(entry, { status: "lost", error: "the task was gone after a runner restart" })
+          return yield* finish(entry, lostUnlessKilled(entry, "the task was gone after a runner restart"))
         }
         entry.execution = found.value
         yield* Effect.logInfo(`re-attached to task ${handle.taskId} (${handle.kind})`)
@@ -335,7 +341,7 @@ export const make = (options: TaskSupervisorOptions) =>
         const gone = (error: string) =>
           Effect.forEach(records, (r) => {
             const entry = entries.get(r.task.taskId)
-            return entry === undefined ? Effect.void : finish(entry, { status: "lost", error })
+            return entry === undefined ? Effect.void : finish(entry, lostUnlessKilled(entry, error))
           })
         const executor = executors.get(kind)
         if (executor === undefined) return yield* gone(`the runner restarted without its ${kind} executor`)
@@ -384,10 +390,10 @@ export const make = (options: TaskSupervisorOptions) =>
           if (found.has(record.task.taskId)) continue
           const entry = entries.get(record.task.taskId)
           if (entry !== undefined)
-            yield* finish(entry, {
-              status: "lost",
-              error: "the runner restarted and the task was no longer running"
-            })
+            yield* finish(
+              entry,
+              lostUnlessKilled(entry, "the runner restarted and the task was no longer running")
+            )
         }
       }).pipe(Effect.annotateLogs({ executor: kind }))
 

@@ -129,6 +129,8 @@ describe("Runner against a minimal host", () => {
         yield* eventually(() => statusesOf(state, task).includes("running"))
         const again = yield* Effect.flip(client.tasks.run({ payload: task }))
         expect(again._tag).toBe("Conflict")
+        const noSuchNuma = makeTask(shared, [node, "-e", "0"], { numaNode: 99 })
+        expect((yield* Effect.flip(client.tasks.run({ payload: noSuchNuma })))._tag).toBe("BadRequest")
         expect(yield* client.tasks.running()).toContain(task.taskId)
         yield* eventually(() => state.heartbeats.some((h) => h.runningTaskIds.includes(task.taskId)))
 
