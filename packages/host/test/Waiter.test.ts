@@ -1,0 +1,71 @@
+import { describe, expect, it } from "@effect/vitest"
+import { type TaskId, WaitRequest } from "@hakuriver/sdk"
+import { Effect, Fiber, Layer, Option, TestClock } from "effect"
+import * as Store from "../src/Store.js"
+import { TaskEvents } from "../src/TaskEvents.js"
+import * as Waiter from "../src/Waiter.js"
+
+const live = Waiter.layer.pipe(
+  Layer.provideMerge(Store.sqlite(":memory:")),
+  Layer.provideMerge(TaskEvents.Default)
+)
+
+const draft: Store.TaskDraft = {
+  command: ["true"],
+  env: {},
+  cores: 1,
+  memoryBytes: null,
+  gpus: [],
+  numaNode: null,
+  target: null,
+  container: "NULL",
+  privileged: false,
+  mounts: []
+}
+const logs = (id: TaskId) => ({ stdout: `/s/${id}.out`, stderr: `/s/${id}.err` })
+
+describe("Waiter (long-poll)", () => {
+  it.scoped(
+    "wakes on the status change itself, with the clock standing still; else answers at the timeout",
+    () =>
+      Effect.gen(function* () {
+        const store = yield* Store.Store
+        const waiter = yield* Waiter.Waiter
+        const { tasks } = yield* store.submit([draft, draft], logs, "t0", 1)
+        const [a, b] = tasks.map((t) => t.taskId) as [TaskId, TaskId]
+        const request = new WaitRequest({
+          taskIds: [a, b],
+          known: { [a]: "pending", [b]: "pending" },
+          timeoutMs: 30_000
+        })
+
+        // nothing differs from `known`: it waits
+        const waiting = yield* Effect.fork(waiter.wait(request))
+        // let it reach its wait on the change stream
+        yield* Effect.repeatN(Effect.yieldNow(), 50)
+        expect(Option.isNone(yield* Fiber.poll(waiting))).toBe(true)
+        // a change of one task answers at once, without any time passing (no polling)
+        yield* store.transition(b, "killed", "t1")
+        const answer = yield* Fiber.join(waiting)
+        expect(answer.map((t) => t.status)).toEqual(["pending", "killed"])
+
+        // with everything as known, only the timeout answers
+        const known = new WaitRequest({ taskIds: [a], known: { [a]: "pending" }, timeoutMs: 30_000 })
+        const idle = yield* Effect.fork(waiter.wait(known))
+        yield* TestClock.adjust("29 seconds")
+        expect(Option.isNone(yield* Fiber.poll(idle))).toBe(true)
+        yield* TestClock.adjust("1 second")
+        expect((yield* Fiber.join(idle)).map((t) => t.status)).toEqual(["pending"])
+
+        // ids missing from `known`, and tasks all final, answer at once; unknown ids are NotFound
+        expect((yield* waiter.wait(new WaitRequest({ taskIds: [a] }))).map((t) => t.status)).toEqual([
+          "pending"
+        ])
+        expect((yield* waiter.wait(new WaitRequest({ taskIds: [b], known: { [b]: "killed" } }))).length).toBe(
+          1
+        )
+        const missing = yield* Effect.flip(waiter.wait(new WaitRequest({ taskIds: ["999" as TaskId] })))
+        expect(missing.message).toBe("task 999 not found")
+      }).pipe(Effect.provide(live))
+  )
+})
