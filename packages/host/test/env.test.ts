@@ -10,7 +10,7 @@ import { describe, expect, layer } from "@effect/vitest"
 import Docker from "dockerode"
 import { Effect, Either, Layer, Schedule } from "effect"
 import { afterAll, beforeAll } from "vitest"
-import { ensureDefaultEnv } from "../src/env/EnvBootstrap.js"
+import { EnvBootstrapLive, ensureDefaultEnv } from "../src/env/EnvBootstrap.js"
 import * as EnvManager from "../src/env/EnvManager.js"
 import {
   baseUrl,
@@ -364,6 +364,33 @@ describe.runIf(runDockerTests)("docker environments (real engine)", () => {
       60_000
     )
   })
+
+  const bootName = env("b")
+  const bootConfig = configFor(tempDir(), { default_container_name: bootName, initial_base_image: testImage })
+  layer(Layer.merge(serverLayer(bootConfig), EnvBootstrapLive(bootConfig)), { excludeTestServices: true })(
+    (it) => {
+      it.effect(
+        "on host start the default env is packaged in the background, its progress on the API",
+        () =>
+          Effect.gen(function* () {
+            const client = yield* clientFor(yield* baseUrl)
+            // The bootstrap and the routes share one env manager: its progress shows here.
+            const end = yield* DockerEnvs.tarProgress(client, bootName).pipe(
+              Effect.filterOrFail((p) => p.phase === "done" || p.phase === "failed"),
+              Effect.retry(Schedule.spaced("50 millis")),
+              Effect.timeout("30 seconds")
+            )
+            expect(end.phase).toBe("done")
+            const tars = yield* DockerEnvs.listTars(client)
+            expect(tars.find((t) => t.env === bootName)?.sizeBytes).toBe(end.bytesWritten)
+            const containers = yield* DockerEnvs.listContainers(client)
+            expect(containers.find((c) => c.env === bootName)?.state).toBe("running")
+            cleanupDir(path.dirname(bootConfig.paths.shared_dir))
+          }),
+        60_000
+      )
+    }
+  )
 
   layer(Layer.empty, { excludeTestServices: true })((it) => {
     it.effect(

@@ -530,9 +530,20 @@ export const make = (config: EnvManagerConfig) =>
     })
   })
 
+/** One layer value per config object, so that the pieces of one host built together share it. */
+const layers = new WeakMap<EnvManagerConfig, Layer.Layer<EnvManager>>()
+
 /**
- * The env manager over the local Docker engine (`DOCKER_HOST`, else the default socket).
+ * The env manager over the local Docker engine (`DOCKER_HOST`, else the default socket). The same
+ * config object gives the same layer value, so the `docker` routes, the terminal and the
+ * host-start bootstrap of one host share one manager (one create-tar at a time per env, one
+ * progress).
  * @category layers
  */
-export const layer = (config: EnvManagerConfig): Layer.Layer<EnvManager> =>
-  Layer.scoped(EnvManager, make(config)).pipe(Layer.provide(hostDockerLayer))
+export const layer = (config: EnvManagerConfig): Layer.Layer<EnvManager> => {
+  const known = layers.get(config)
+  if (known !== undefined) return known
+  const made = Layer.scoped(EnvManager, make(config)).pipe(Layer.provide(hostDockerLayer))
+  layers.set(config, made)
+  return made
+}
