@@ -94,6 +94,12 @@ export interface TaskFilter {
   readonly offset?: number
 }
 
+/** A page of `tasksWithStatus`: `limit` tasks after the task `after` (from the first without it). @category models */
+export interface TaskPage {
+  readonly after?: string | undefined
+  readonly limit: number
+}
+
 /**
  * The store's interface.
  * @category services
@@ -130,10 +136,14 @@ export interface StoreShape {
   readonly getTasks: (ids: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<Task>>
   /** Tasks filtered, newest first. */
   readonly listTasks: (filter: TaskFilter) => Effect.Effect<ReadonlyArray<Task>>
-  /** Tasks in the given statuses (optionally on one node), in submit order. */
+  /**
+   * Tasks in the given statuses (optionally on one node), in submit order; with `page`, at most
+   * `limit` of them, those submitted after the task `after`.
+   */
   readonly tasksWithStatus: (
     statuses: ReadonlyArray<TaskStatus>,
-    node?: string
+    node?: string,
+    page?: TaskPage
   ) => Effect.Effect<ReadonlyArray<Task>>
   /**
    * Moves a task to `to` if the transition table allows it. Moving to the status it has is a
@@ -406,14 +416,17 @@ const make = Effect.gen(function* () {
     ).pipe(Effect.orDie, Effect.withSpan("Store.listTasks"))
   }
 
-  const tasksWithStatus = (statuses: ReadonlyArray<TaskStatus>, node?: string) =>
+  const tasksWithStatus = (statuses: ReadonlyArray<TaskStatus>, node?: string, page?: TaskPage) =>
     statuses.length === 0
       ? Effect.succeed([])
       : Effect.flatMap(
           sql`SELECT * FROM tasks WHERE ${sql.and([
             sql.in("status", statuses),
-            ...(node === undefined ? [] : [sql`node = ${node}`])
-          ])} ORDER BY seq`,
+            ...(node === undefined ? [] : [sql`node = ${node}`]),
+            ...(page?.after === undefined
+              ? []
+              : [sql`seq > (SELECT seq FROM tasks WHERE task_id = ${page.after})`])
+          ])} ORDER BY seq${page === undefined ? sql`` : sql` LIMIT ${page.limit}`}`,
           taskRows
         ).pipe(Effect.orDie)
 
