@@ -47,6 +47,9 @@ export const targetNodeOf = (task: Task): NodeName | null =>
     ? null
     : Either.match(parseTarget(task.target), { onLeft: () => null, onRight: (t) => t.node })
 
+/** How many queued tasks a placement round reads at a time. */
+const pageSize = 64
+
 const make = Effect.gen(function* () {
   const store = yield* Store
   const dispatcher = yield* Dispatcher
@@ -56,13 +59,31 @@ const make = Effect.gen(function* () {
   let lastNode: string | null = null
 
   const round = Effect.gen(function* () {
-    const pending = yield* store.tasksWithStatus(["pending"])
+    // the queue is read a page at a time, and only while some node has a core free: a deep
+    // queue behind full nodes is not read (and decoded) again every time a task ends
+    let pending = yield* store.tasksWithStatus(["pending"], undefined, { limit: pageSize })
     if (pending.length === 0) return
     const nodes = (yield* store.listNodes).map(capacityOf)
     const allocations = allocationsOf(yield* store.tasksWithStatus(activeStatuses))
+    // every request asks for at least 0.01 core: a node without one free can take nothing
+    const hasRoom = () =>
+      nodes.some(
+        (n) => n.online && Math.round(n.cores * 100) > Math.round((allocations.get(n.name)?.cores ?? 0) * 100)
+      )
     const blockedNodes = new Set<string>()
     let untargetedBlocked = false
-    for (const task of pending) {
+    for (let i = 0; ; i++) {
+      const task = pending[i]
+      if (task === undefined) {
+        const last = pending[pending.length - 1]
+        if (last === undefined || pending.length < pageSize || !hasRoom()) break
+        pending = yield* store.tasksWithStatus(["pending"], undefined, {
+          after: last.taskId,
+          limit: pageSize
+        })
+        i = -1
+        continue
+      }
       const target = targetNodeOf(task)
       if (target === null ? untargetedBlocked : blockedNodes.has(target)) continue
       const request = requestOf(task, target)
