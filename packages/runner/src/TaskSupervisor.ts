@@ -129,7 +129,7 @@ export const make = (options: TaskSupervisorOptions) =>
       )
 
     const remember = (entry: Entry) =>
-      entry.task === undefined
+      entry.task === undefined || entry.finished
         ? Effect.void
         : active.set(
             new ActiveTasks.ActiveTask({
@@ -235,6 +235,9 @@ export const make = (options: TaskSupervisorOptions) =>
           killRequested: false,
           finished: false
         }
+        // Checked again here: the checks above may have suspended while another run came in.
+        if (entries.has(task.taskId))
+          return yield* new Conflict({ message: `task ${task.taskId} already runs here` })
         entries.set(task.taskId, entry)
         yield* remember(entry)
         const request: ExecRequest = {
