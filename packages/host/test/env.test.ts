@@ -12,6 +12,7 @@ import { Effect, Either, Layer, Schedule } from "effect"
 import { afterAll, beforeAll } from "vitest"
 import { EnvBootstrapLive, ensureDefaultEnv } from "../src/env/EnvBootstrap.js"
 import * as EnvManager from "../src/env/EnvManager.js"
+import * as HostDocker from "../src/env/HostDocker.js"
 import {
   baseUrl,
   cleanupDir,
@@ -429,6 +430,35 @@ describe.runIf(runDockerTests)("docker environments (real engine)", () => {
           cleanupDir(path.dirname(local.paths.shared_dir))
         }),
       60_000
+    )
+  })
+})
+
+describe("docker environments without a Docker engine", () => {
+  const noEngine = (config: ReturnType<typeof configFor>) =>
+    Layer.scoped(EnvManager.EnvManager, EnvManager.make(config)).pipe(
+      Layer.provide(
+        Layer.succeed(
+          HostDocker.HostDocker,
+          HostDocker.make(new Docker({ socketPath: path.join(dir, "no-docker.sock") }))
+        )
+      )
+    )
+
+  layer(Layer.empty, { excludeTestServices: true })((it) => {
+    it.effect("calls answer Unavailable with a clear message, and host start only logs", () =>
+      Effect.gen(function* () {
+        const local = configFor(tempDir(), { default_container_name: "hakuriver-base" })
+        const envs = yield* EnvManager.EnvManager
+        const listed = yield* Effect.flip(envs.listContainers)
+        expect(listed._tag).toBe("Unavailable")
+        expect(listed.message).toMatch(/does not answer .*is dockerd running\?/)
+        const created = yield* Effect.flip(envs.createContainer(testImage, "x" as EnvName))
+        expect(created._tag).toBe("Unavailable")
+        const outcome = yield* ensureDefaultEnv(local)
+        expect(outcome._tag).toBe("skipped")
+        cleanupDir(path.dirname(local.paths.shared_dir))
+      }).pipe(Effect.provide(noEngine(config)))
     )
   })
 })
