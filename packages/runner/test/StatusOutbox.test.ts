@@ -1,0 +1,66 @@
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { NodeHttpClient } from "@effect/platform-node"
+import { describe, expect, it } from "@effect/vitest"
+import { StatusUpdate, type TaskId, type TaskStatus } from "@hakuriver/sdk"
+import { Effect, Layer } from "effect"
+import * as HostClient from "../src/HostClient.js"
+import * as StatusOutbox from "../src/StatusOutbox.js"
+import { eventually, freePort, makeState, makeTask, serveMiniHost } from "./miniHost.js"
+
+const tempDir = Effect.acquireRelease(
+  Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), "hakuriver-outbox-"))),
+  (dir) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
+)
+
+const update = (taskId: TaskId, status: TaskStatus, exitCode?: number) =>
+  new StatusUpdate({
+    taskId,
+    status,
+    at: new Date().toISOString(),
+    ...(exitCode === undefined ? {} : { exitCode })
+  })
+
+const outboxAt = (file: string, port: number) =>
+  Layer.build(
+    StatusOutbox.layer({ file, maxBackoff: "200 millis" }).pipe(
+      Layer.provide(HostClient.layer({ baseUrl: `http://127.0.0.1:${port}`, token: "" })),
+      Layer.provide(NodeHttpClient.layerUndici)
+    )
+  ).pipe(Effect.flatMap((context) => Effect.provide(StatusOutbox.StatusOutbox, context)))
+
+describe("StatusOutbox", () => {
+  it.scopedLive(
+    "keeps updates on disk while the host is down, then sends them in order; refused ones are dropped",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* tempDir
+        const file = path.join(dir, "outbox.json")
+        const state = makeState()
+        const known = makeTask(dir, ["true"])
+        const unknown = makeTask(dir, ["true"])
+        state.tasks.set(known.taskId, known)
+        const port = yield* freePort()
+        const outbox = yield* outboxAt(file, port)
+
+        yield* outbox.push(update(unknown.taskId, "running"))
+        yield* outbox.push(update(known.taskId, "running"))
+        yield* outbox.push(update(known.taskId, "completed", 0))
+        expect((yield* outbox.pending).map((u) => u.status)).toEqual(["running", "running", "completed"])
+        expect(JSON.parse(fs.readFileSync(file, "utf8"))).toHaveLength(3)
+        expect(yield* outbox.unreportedFinal).toEqual([known.taskId])
+
+        yield* serveMiniHost(state, { port })
+        yield* eventually(() => state.reports.length === 2)
+        expect(state.reports.map((r) => [r.taskId, r.status])).toEqual([
+          [known.taskId, "running"],
+          [known.taskId, "completed"]
+        ])
+        yield* eventually(() => fs.readFileSync(file, "utf8").trim() === "[]")
+        expect(yield* outbox.pending).toEqual([])
+        expect(yield* outbox.unreportedFinal).toEqual([])
+      }),
+    30_000
+  )
+})
