@@ -93,20 +93,34 @@ const make = Effect.gen(function* () {
   const send = Effect.fn("Dispatcher.send")(function* (task: Task) {
     const client = yield* clientOf(task)
     if (Option.isNone(client)) return yield* requeue(task, "the node is not known")
-    yield* client.value.tasks.run({ payload: task }).pipe(
+    const runner = client.value
+    /** The request may have reached the runner (no answer came): ask it before queueing again. */
+    const verify = (why: string) =>
+      runner.tasks.running().pipe(
+        Effect.timeout(runTimeout),
+        Effect.option,
+        Effect.flatMap((running) =>
+          Option.isSome(running) && running.value.includes(task.taskId)
+            ? accepted(task, runner)
+            : requeue(task, why)
+        )
+      )
+    yield* runner.tasks.run({ payload: task }).pipe(
       Effect.timeoutFail({
         duration: runTimeout,
-        onTimeout: () => new Unavailable({ message: "timed out" })
+        onTimeout: () => ({ _tag: "RunTimeout", message: "timed out" }) as const
       }),
       Effect.matchEffect({
-        onSuccess: () => accepted(task, client.value),
+        onSuccess: () => accepted(task, runner),
         onFailure: (e) =>
           e._tag === "BadRequest"
             ? fail(task, e.message)
             : e._tag === "Conflict"
               ? // the runner runs it already (a retry after a lost answer)
-                accepted(task, client.value)
-              : requeue(task, e.message)
+                accepted(task, runner)
+              : e._tag === "Unavailable" || e._tag === "Unauthorized"
+                ? requeue(task, e.message)
+                : verify(e.message)
       })
     )
   })
