@@ -118,7 +118,27 @@ const openLogs = (logs: ExecRequest["logs"]) =>
       return { out, err }
     },
     catch: (e) => fail("StartFailed", `cannot open the log files: ${(e as Error).message}`)
+  }).pipe(Effect.flatMap((fds) => roomForLogs(logs, fds)))
+
+/** Below this many free bytes the log dir counts as full: a task could not write its output. */
+const minimumFreeBytes = 64 * 1024
+
+/** Fails (closing the logs) when the log dir is full, so the task ends with a clear reason. */
+const roomForLogs = (logs: ExecRequest["logs"], fds: { readonly out: number; readonly err: number }) => {
+  const dir = path.dirname(logs.stdout)
+  const stats = Effect.try(() => fs.statfsSync(dir)).pipe(Effect.option)
+  return Effect.flatMap(stats, (found) => {
+    const free = found._tag === "Some" ? found.value.bavail * found.value.bsize : Number.POSITIVE_INFINITY
+    if (free >= minimumFreeBytes) return Effect.succeed(fds)
+    closeFds(fds)
+    return Effect.fail(
+      fail(
+        "StartFailed",
+        `cannot write the log files: no space left on device (ENOSPC) in ${dir}, ${free} bytes free`
+      )
+    )
   })
+}
 
 const closeFds = (fds: { readonly out: number; readonly err: number }) => {
   fs.closeSync(fds.out)
