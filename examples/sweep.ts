@@ -5,15 +5,12 @@
  *   npx tsx examples/sweep.ts
  */
 import { connect, Sweep } from "@hakuriver/sdk"
-import { Either } from "effect"
 
 const cluster = connect() // HAKURIVER_URL / HAKURIVER_TOKEN, else ~/.hakuriver/config.toml
 
 // span:{1..3} × span:[a,b] → 6 runs, the last span varying fastest (as hakurun runs them)
 const template = ["sh", "-c", 'echo "n=$1 mode=$2 result=$(($1 * 10))"', "sweep", "span:{1..3}", "span:[a,b]"]
-const parsed = Sweep.parseSweep(template)
-if (Either.isLeft(parsed)) throw parsed.left
-const runs = [...Sweep.combinations(parsed.right)]
+const runs = Sweep.expandSync(template) // throws InvalidInput on a malformed span
 console.log(`${runs.length} runs`)
 
 const submitted = await Promise.all(runs.map((command) => cluster.submit({ command, cores: 0.5 })))

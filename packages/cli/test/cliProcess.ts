@@ -35,19 +35,21 @@ const lock = path.join(os.tmpdir(), "hakuriver-build.lock")
 
 /**
  * Makes sure the built CLI is there: the whole build when a package has no build yet (`npm test`
- * builds before the tests run), and a rebuild of the CLI bundle alone when its sources changed.
+ * builds before the tests run), else a tsup rebuild of each package whose sources are newer than
+ * its build.
  */
 export const ensureBuilt = async (): Promise<void> => {
   const entries = { core: "index.js", host: "index.js", runner: "index.js", cli: "hakuriver.js" } as const
-  const missing = Object.entries(entries).some(
-    ([pkg, file]) => !fs.existsSync(path.join(root, "packages", pkg, "dist", file))
-  )
+  const entryOf = (pkg: string, file: string) => path.join(root, "packages", pkg, "dist", file)
+  const missing = Object.entries(entries).some(([pkg, file]) => !fs.existsSync(entryOf(pkg, file)))
   if (missing) {
     await run("flock", [lock, "npm", "run", "-s", "build"], root)
     return
   }
-  if (newest(path.join(root, "packages/cli/src")) > fs.statSync(bin).mtimeMs) {
-    await run("flock", [lock, "npx", "tsup"], path.join(root, "packages/cli"))
+  for (const [pkg, file] of Object.entries(entries)) {
+    if (newest(path.join(root, "packages", pkg, "src")) > fs.statSync(entryOf(pkg, file)).mtimeMs) {
+      await run("flock", [lock, "npx", "tsup"], path.join(root, "packages", pkg))
+    }
   }
 }
 
@@ -138,3 +140,37 @@ export const startUp = (extra: ReadonlyArray<string> = [], env: Readonly<Record<
       if (!ready) reject(new Error(`hakuriver up exited with ${code}: ${output}`))
     })
   })
+
+/** A background `hakuriver` process (host or runner) and its output so far. */
+export interface Background {
+  readonly process: ChildProcess
+  readonly output: () => string
+  readonly stop: () => Promise<void>
+}
+
+/** Starts the built CLI in the background (e.g. `host --config F`). */
+export const background = (args: ReadonlyArray<string>): Background => {
+  const child = spawn(process.execPath, [bin, ...args], {
+    cwd: root,
+    env: { ...process.env, HAKURIVER_CONFIG: "", HAKURIVER_URL: "", HAKURIVER_TOKEN: "" },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  let output = ""
+  child.stdout?.on("data", (d: Buffer) => {
+    output += d.toString()
+  })
+  child.stderr?.on("data", (d: Buffer) => {
+    output += d.toString()
+  })
+  const stop = () =>
+    new Promise<void>((done) => {
+      if (child.exitCode !== null || child.signalCode !== null) return done()
+      const hard = setTimeout(() => child.kill("SIGKILL"), 10_000)
+      child.once("close", () => {
+        clearTimeout(hard)
+        done()
+      })
+      child.kill("SIGTERM")
+    })
+  return { process: child, output: () => output, stop }
+}

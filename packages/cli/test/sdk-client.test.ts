@@ -177,6 +177,11 @@ describe("connection and requests", () => {
       expect(fromEnv).toEqual({ url: "http://head:9000", token: "t2" })
       const fromFile = yield* resolveConnection({ configPath: file, env: {} })
       expect(fromFile).toEqual({ url: "http://10.1.2.3:8123", token: "t1" })
+      const emptyEnv = yield* resolveConnection({
+        configPath: file,
+        env: { HAKURIVER_URL: "", HAKURIVER_TOKEN: "" }
+      })
+      expect(emptyEnv).toEqual({ url: "http://10.1.2.3:8123", token: "t1" })
       const explicit = yield* resolveConnection({
         url: "127.0.0.1:7",
         token: "",

@@ -3,10 +3,13 @@
  * data dir, process executor), then the client commands as child processes — output, logs,
  * `--json`, the `--` passthrough and SPEC.md's exit codes.
  */
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { freePort } from "../src/embedded/freePort.js"
-import { type Cluster, ensureBuilt, hakuriver, startUp } from "./cliProcess.js"
+import { type Background, background, type Cluster, ensureBuilt, hakuriver, startUp } from "./cliProcess.js"
 
 let cluster: Cluster
 let env: Record<string, string>
@@ -190,5 +193,84 @@ describe("hakuriver (built) without a host", () => {
     expect(errorLines(run.stderr)).toEqual([
       `hakuriver: cannot reach the host at http://127.0.0.1:${port} (ECONNREFUSED)`
     ])
+  }, 60_000)
+})
+
+describe("hakuriver host and hakuriver runner as separate processes, with a token", () => {
+  let dir: string
+  let config: string
+  const started: Array<Background> = []
+
+  beforeAll(async () => {
+    await ensureBuilt()
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "hr-sys-"))
+    const [hostPort, runnerPort] = await Effect.runPromise(Effect.all([freePort(), freePort()]))
+    config = path.join(dir, "config.toml")
+    fs.writeFileSync(
+      config,
+      [
+        "[network]",
+        'host_bind_ip = "127.0.0.1"',
+        `host_port = ${hostPort}`,
+        'runner_bind_ip = "127.0.0.1"',
+        `runner_port = ${runnerPort}`,
+        'runner_name = "sys-runner"',
+        "[paths]",
+        `shared_dir = "${path.join(dir, "shared")}"`,
+        `local_temp_dir = "${path.join(dir, "temp")}"`,
+        "[database]",
+        `db_file = "${path.join(dir, "hakuriver.db")}"`,
+        "[runner]",
+        'executor = "process"',
+        "[security]",
+        'token = "sys-token"',
+        ""
+      ].join("\n")
+    )
+    started.push(background(["host", "--config", config]), background(["runner", "--config", config]))
+    const deadline = Date.now() + 120_000
+    while (Date.now() < deadline) {
+      const nodes = await hakuriver(["nodes", "--json", "--config", config])
+      if (nodes.code === 0 && nodes.stdout.includes('"online"')) return
+      await new Promise((r) => setTimeout(r, 200))
+    }
+    throw new Error(`the runner did not register: ${started.map((b) => b.output()).join("\n")}`)
+  }, 300_000)
+
+  afterAll(async () => {
+    await Promise.all(started.map((b) => b.stop()))
+    if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true })
+  })
+
+  it("the client finds the host and token through --config; tasks run on the runner", async () => {
+    const run = await hakuriver([
+      "submit",
+      "--config",
+      config,
+      "--json",
+      "--wait",
+      "--",
+      "echo",
+      "from the runner"
+    ])
+    expect(run.code).toBe(0)
+    const { tasks } = json<{ tasks: Array<{ node: string; status: string; taskId: string }> }>(run.stdout)
+    expect(tasks[0]).toMatchObject({ node: "sys-runner", status: "completed" })
+    const logs = await hakuriver(["logs", "--config", config, tasks[0]!.taskId])
+    expect(logs.stdout).toBe("from the runner\n")
+  }, 60_000)
+
+  it("exit 3 when the host refuses the token", async () => {
+    const run = await hakuriver(["nodes", "--config", config], { HAKURIVER_TOKEN: "wrong" })
+    expect(run.code).toBe(3)
+    expect(errorLines(run.stderr)).toHaveLength(1)
+  }, 60_000)
+
+  it("a bad config file is one line and exit 2", async () => {
+    const bad = path.join(dir, "bad.toml")
+    fs.writeFileSync(bad, "[network]\nhost_prot = 1\n")
+    const run = await hakuriver(["nodes", "--config", bad])
+    expect(run.code).toBe(2)
+    expect(errorLines(run.stderr)).toEqual([expect.stringContaining("host_prot")])
   }, 60_000)
 })

@@ -1,6 +1,6 @@
 /**
  * Where the client connects: the host's base URL and the bearer token. Explicit options win,
- * then `HAKURIVER_URL` / `HAKURIVER_TOKEN`, then the configuration file
+ * then `HAKURIVER_URL` / `HAKURIVER_TOKEN` (empty counts as unset), then the configuration file
  * (`host_reachable_address:host_port` and `[security] token`).
  *
  * @since 0.1.0
@@ -71,7 +71,7 @@ export const resolveConnection = Effect.fn("HakuRiverClient.resolveConnection")(
 ) {
   const env = options.env ?? process.env
   const explicitUrl = options.url ?? nonEmpty(env["HAKURIVER_URL"])
-  const explicitToken = options.token ?? env["HAKURIVER_TOKEN"]
+  const explicitToken = options.token ?? nonEmpty(env["HAKURIVER_TOKEN"])
   let url = explicitUrl
   let token = explicitToken
   if (url === undefined || token === undefined || options.configPath !== undefined) {
