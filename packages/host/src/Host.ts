@@ -40,7 +40,7 @@ import * as Waiter from "./Waiter.js"
 /**
  * The host's services without HTTP: Store, TaskEvents, Dispatcher, Placer, NodeMonitor,
  * Submission, Waiter, Logs and HostConfig. Background loops (placement, offline checks) run for
- * the lifetime of the layer.
+ * the lifetime of the layer. It needs a `FileSystem` (e.g. `NodeContext.layer`) for the logs.
  * @category layers
  */
 export const services = (config: HakuRiverConfig) => {

@@ -1,0 +1,69 @@
+import { describe, expect, it } from "@effect/vitest"
+import { NodeInfo, NodeName, NodeUsage } from "@hakuriver/sdk"
+import * as path from "node:path"
+import { Effect, Layer, Option, TestClock } from "effect"
+import { NodeContext } from "@effect/platform-node"
+import { Host, NodeMonitor, Store } from "../src/index.js"
+import { tempDir, testConfig } from "./support/harness.js"
+
+const info = new NodeInfo({
+  name: NodeName.make("n1"),
+  url: "http://127.0.0.1:9",
+  cores: 2,
+  memoryBytes: 1_000_000_000,
+  numa: [],
+  gpus: [],
+  executors: ["process"]
+})
+const usage = new NodeUsage({
+  cpuPercent: 1,
+  memoryUsedBytes: 1,
+  memoryPercent: 1,
+  temperatures: [],
+  gpus: []
+})
+
+const statusOf = Effect.flatMap(Store.Store, (s) =>
+  Effect.map(s.getNode("n1"), (n) => Option.getOrThrow(n).status)
+)
+
+const services = (config: Parameters<typeof Host.services>[0]) =>
+  Host.services(config).pipe(Layer.provide(NodeContext.layer))
+
+describe("NodeMonitor (TestClock)", () => {
+  it.scoped("offline exactly after interval × factor; deadlines resume from a host restart", () =>
+    Effect.gen(function* () {
+      const dir = yield* tempDir
+      // offline after 1 s × 5 = 5 s; checked every 0.5 s
+      const config = testConfig(dir, {
+        database: { db_file: path.join(dir, "host.db") },
+        timing: { heartbeat_interval: 1, heartbeat_timeout_factor: 5, cleanup_check_interval: 0.5 }
+      })
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          const monitor = yield* NodeMonitor.NodeMonitor
+          yield* monitor.register(info)
+          yield* TestClock.adjust("4 seconds")
+          yield* monitor.heartbeat("n1", { name: info.name, usage, runningTaskIds: [] })
+          yield* TestClock.adjust("4900 millis")
+          expect(yield* statusOf).toBe("online")
+          yield* TestClock.adjust("600 millis")
+          expect(yield* statusOf).toBe("offline")
+          // a heartbeat brings it back
+          yield* monitor.heartbeat("n1", { name: info.name, usage, runningTaskIds: [] })
+          expect(yield* statusOf).toBe("online")
+        }).pipe(Effect.provide(services(config)))
+      )
+      // the host is down for an hour; on start the node is not declared dead at once
+      yield* TestClock.adjust("1 hour")
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          yield* TestClock.adjust("4 seconds")
+          expect(yield* statusOf).toBe("online")
+          yield* TestClock.adjust("1500 millis")
+          expect(yield* statusOf).toBe("offline")
+        }).pipe(Effect.provide(services(config)))
+      )
+    })
+  )
+})
