@@ -80,6 +80,16 @@ const restartScenario = (options: {
     const port = yield* startHost(dir, 0, { timing: patientTiming })
     const client = yield* hostClient(port)
     const name = uniqueName("rr")
+    // Whatever happens, no task outlives the test: containers of this node are removed.
+    if (options.executor === "docker")
+      yield* Effect.addFinalizer(() =>
+        Effect.sync(() => {
+          const ids = spawnSync("docker", ["ps", "-aq", "--filter", `label=hakuriver.node=${name}`], {
+            encoding: "utf8"
+          }).stdout.split("\n")
+          for (const id of ids.filter((i) => i !== "")) spawnSync("docker", ["rm", "-f", id])
+        })
+      )
     const configFile = writeRunnerConfig(dir, port, name, options.executor)
     const first = yield* runnerProcess(configFile)
     const online = Effect.gen(function* () {
@@ -132,7 +142,8 @@ describe("runner restart", () => {
           command: (go) => [
             process.execPath,
             "-e",
-            "console.log('started'); setInterval(() => require('fs').existsSync(process.argv[1]) && process.exit(3), 100)",
+            // Ends on the go file, or when the test's folder is gone (a failed test leaves nothing).
+            "const fs = require('fs'), path = require('path'); console.log('started'); setInterval(() => { if (fs.existsSync(process.argv[1])) process.exit(3); if (!fs.existsSync(path.dirname(process.argv[1]))) process.exit(9) }, 100)",
             go
           ]
         })
@@ -153,9 +164,10 @@ describe("runner restart", () => {
         expect(dockerAnswers).toBe(true)
         const env = uniqueName("t-restart")
         const image = `hakuriver/${env}:base`
-        const tagged = spawnSync("docker", ["tag", "hakuriver-test/busybox:latest", image], {
-          encoding: "utf8"
-        })
+        const busybox = "hakuriver-test/busybox:latest"
+        if (spawnSync("docker", ["image", "inspect", busybox], { stdio: "ignore" }).status !== 0)
+          spawnSync("bash", [path.join(root, "scripts/images/busybox.sh"), busybox], { stdio: "inherit" })
+        const tagged = spawnSync("docker", ["tag", busybox, image], { encoding: "utf8" })
         expect(tagged.status, tagged.stderr).toBe(0)
         yield* Effect.addFinalizer(() => Effect.sync(() => spawnSync("docker", ["rmi", "-f", image])))
         const task = yield* restartScenario({
