@@ -41,10 +41,20 @@ const make = Effect.gen(function* () {
       tasks.some((t) => request.known[t.taskId] !== t.status) || tasks.every((t) => isFinal(t.status))
     const first = yield* read
     if (ready(first)) return first
+    // statuses followed from the changes, so that the tasks are read once per answer (not once
+    // per change); a wait on more than 32 tasks gathers the changes of a short window (0.25 ms a
+    // task, at most 250 ms) before it answers, so that following N tasks costs O(N) a window, not
+    // O(N) per change (the answer holds every task)
+    const statuses = new Map<string, Task["status"]>(first.map((t) => [t.taskId, t.status]))
+    const window = Duration.millis(Math.min(250, ids.length / 4))
     const untilChange: Effect.Effect<ReadonlyArray<Task>, NotFound> = Effect.gen(function* () {
       for (;;) {
         const change = yield* Queue.take(sub)
         if (!wanted.has(change.taskId)) continue
+        statuses.set(change.taskId, change.status)
+        if (request.known[change.taskId] === change.status) continue
+        const allFinal = [...statuses.values()].every(isFinal)
+        if (!allFinal && ids.length > 32) yield* Effect.sleep(window)
         const tasks = yield* read
         if (ready(tasks)) return tasks
       }
