@@ -130,7 +130,21 @@ export const make = (options: DockerExecutorOptions): Effect.Effect<Executor, Ex
             const signal = oomKilled ? undefined : signalOf(exitCode)
             const logError =
               logExit._tag === "Failure" ? "the task's output could not be written to its log files" : ""
-            const error = [info.State.Error, logError].filter((s) => s !== "").join("; ")
+            // A container killed by a signal while the engine goes down: say so, not just "SIGKILL".
+            const engineGone =
+              signal === undefined
+                ? ""
+                : yield* engine.ping.pipe(
+                    // the engine stops answering a moment after it killed its containers
+                    Effect.delay("200 millis"),
+                    Effect.repeat({ while: (up) => up, times: 10 }),
+                    Effect.map((up) =>
+                      up
+                        ? ""
+                        : `the Docker engine at ${engine.endpoint} stopped while the task ran (its container got ${signal})`
+                    )
+                  )
+            const error = [info.State.Error, engineGone, logError].filter((s) => s !== "").join("; ")
             return {
               exitCode,
               oomKilled,
