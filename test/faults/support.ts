@@ -76,14 +76,15 @@ const children = new Set<ChildProcess>()
 
 /**
  * Starts a host or runner child with the configuration object `config` (written next to its log
- * in `dir`). `wrap` prefixes the command (for example `ip netns exec NS`).
+ * in `dir`). `wrap` prefixes the command (for example `ip netns exec NS`); `env` adds variables.
  */
 export const startChild = (
   kind: "host" | "runner",
   dir: string,
   name: string,
   config: Record<string, unknown>,
-  wrap: ReadonlyArray<string> = []
+  wrap: ReadonlyArray<string> = [],
+  env: Readonly<Record<string, string>> = {}
 ): Child => {
   const file = path.join(dir, `${name}.json`)
   fs.writeFileSync(file, JSON.stringify(config))
@@ -91,7 +92,11 @@ export const startChild = (
   const out = fs.openSync(log, "a")
   const argv = [process.execPath, "--import", "tsx", kind === "host" ? hostMain : runnerMain, file]
   const [command, ...args] = [...wrap, ...argv]
-  const child = spawn(command ?? process.execPath, args, { cwd: root, stdio: ["ignore", out, out] })
+  const child = spawn(command ?? process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", out, out]
+  })
   fs.closeSync(out)
   children.add(child)
   child.once("exit", () => children.delete(child))
