@@ -230,29 +230,33 @@ const toTask = (row: unknown): Effect.Effect<Task> =>
   Effect.map(
     decodeTask(row),
     (r) =>
-      new Task({
-        taskId: r.task_id,
-        batchId: r.batch_id,
-        status: r.status,
-        command: r.command,
-        env: r.env,
-        cores: r.cores,
-        memoryBytes: r.memory_bytes,
-        gpus: r.gpus,
-        numaNode: r.numa_node,
-        target: r.target,
-        node: r.node,
-        container: r.container,
-        privileged: r.privileged !== 0,
-        mounts: r.mounts,
-        exitCode: r.exit_code,
-        error: r.error,
-        submittedAt: r.submitted_at,
-        startedAt: r.started_at,
-        finishedAt: r.finished_at,
-        stdoutPath: r.stdout_path,
-        stderrPath: r.stderr_path
-      })
+      new Task(
+        {
+          taskId: r.task_id,
+          batchId: r.batch_id,
+          status: r.status,
+          command: r.command,
+          env: r.env,
+          cores: r.cores,
+          memoryBytes: r.memory_bytes,
+          gpus: r.gpus,
+          numaNode: r.numa_node,
+          target: r.target,
+          node: r.node,
+          container: r.container,
+          privileged: r.privileged !== 0,
+          mounts: r.mounts,
+          exitCode: r.exit_code,
+          error: r.error,
+          submittedAt: r.submitted_at,
+          startedAt: r.started_at,
+          finishedAt: r.finished_at,
+          stdoutPath: r.stdout_path,
+          stderrPath: r.stderr_path
+        },
+        // the row was just decoded: validating the fields again cost as much as the decode
+        true
+      )
   ).pipe(Effect.orDie)
 
 const json = (value: unknown): string => JSON.stringify(value)
@@ -455,7 +459,10 @@ const make = Effect.gen(function* () {
           yield* sql`UPDATE tasks SET status = ${to}, node = ${node}, started_at = ${startedAt},
                        finished_at = ${finishedAt}, exit_code = ${exitCode}, error = ${error}
                      WHERE task_id = ${id}`
-          const task = new Task({ ...current, status: to, node, startedAt, finishedAt, exitCode, error })
+          const task = new Task(
+            { ...current, status: to, node, startedAt, finishedAt, exitCode, error },
+            true
+          )
           return { task, changed: true }
         })
       )
