@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { type TaskId, WaitRequest } from "@hakuriver/sdk"
-import { Effect, Fiber, Layer, Option, TestClock } from "effect"
+import { Chunk, Effect, Fiber, Layer, Option, TestClock } from "effect"
 import * as Store from "../src/Store.js"
 import { TaskEvents } from "../src/TaskEvents.js"
 import * as Waiter from "../src/Waiter.js"
@@ -52,6 +52,10 @@ describe("Waiter (long-poll)", () => {
         // with everything as known, only the timeout answers
         const known = new WaitRequest({ taskIds: [a], known: { [a]: "pending" }, timeoutMs: 30_000 })
         const idle = yield* Effect.fork(waiter.wait(known))
+        // its timer must be set before the clock moves
+        yield* Effect.repeat(Effect.zipLeft(TestClock.sleeps(), Effect.yieldNow()), {
+          until: (sleeps) => Chunk.size(sleeps) > 0
+        })
         yield* TestClock.adjust("29 seconds")
         expect(Option.isNone(yield* Fiber.poll(idle))).toBe(true)
         yield* TestClock.adjust("1 second")
