@@ -147,6 +147,30 @@ const shellInPty = (
     })
   })
 
+/** `hakuriver docker shell ENV` with `input` piped in (no TTY). */
+const pipedShell = (input: string) =>
+  new Promise<{ readonly code: number | null; readonly stdout: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, "docker", "shell", env], {
+      cwd: root,
+      env: { ...process.env, ...vars, HAKURIVER_CONFIG: "", HAKURIVER_TOKEN: "" },
+      stdio: ["pipe", "pipe", "pipe"]
+    })
+    let stdout = ""
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString("utf8")
+    })
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL")
+      reject(new Error(`the piped shell did not end; output so far:\n${stdout}`))
+    }, 30_000)
+    child.on("error", reject)
+    child.on("close", (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout })
+    })
+    child.stdin.end(input)
+  })
+
 describe("hakuriver docker (built CLI)", () => {
   it("refuses invalid env names with a clear error and exit code 2", async () => {
     for (const bad of ["../x", "A B", "a".repeat(200)]) {
@@ -191,6 +215,11 @@ describe("hakuriver docker (built CLI)", () => {
       expect(session.output).toContain("MARK2")
       expect(session.output).toMatch(/\/dev\/pts\/\d+/)
       expect(session.code).toBe(5)
+
+      // Piped input works too: the shell ends when the input does.
+      const piped = await pipedShell("echo piped-$((2+3))\n")
+      expect(piped.stdout).toContain("piped-5")
+      expect(piped.code).toBe(0)
 
       const tar = await hakuriver(["docker", "create-tar", env], vars)
       expect(tar.code).toBe(0)

@@ -58,7 +58,12 @@ const execIn = (containerId: string, cmd: ReadonlyArray<string>) =>
 /** Runs a throwaway container from `image` with `cmd` (no entrypoint override) and returns stdout. */
 const runImage = (image: string, cmd: ReadonlyArray<string>) =>
   Effect.promise(async () => {
-    const container = await docker.createContainer({ Image: image, Cmd: [...cmd], Tty: true })
+    const container = await docker.createContainer({
+      Image: image,
+      Cmd: [...cmd],
+      Tty: true,
+      HostConfig: { NetworkMode: "none" }
+    })
     try {
       await container.start()
       const result = await container.wait()

@@ -102,13 +102,19 @@ export const runShell = (options: ShellOptions): Effect.Effect<number, ShellErro
           const size = sizeOf(io)
           if (size !== undefined) send({ type: "resize", ...size })
         }
+        // Piped input (no TTY) that ends: type ^D, which ends the remote shell like a closed terminal.
+        const onEnd = () => {
+          if (ws.readyState === WebSocket.OPEN) ws.send(Buffer.from([4]))
+        }
         const detach = () => {
           io.stdin.off("data", onData)
+          io.stdin.off("end", onEnd)
           io.stdout.off("resize", onResize)
           io.stdin.pause()
         }
         ws.on("open", () => {
           io.stdin.on("data", onData)
+          io.stdin.on("end", onEnd)
           io.stdin.resume()
           io.stdout.on("resize", onResize)
           onResize()

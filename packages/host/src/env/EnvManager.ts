@@ -269,7 +269,9 @@ export const make = (config: EnvManagerConfig) =>
               [envLabels.entrypoint]: JSON.stringify(info.Config.Entrypoint ?? []),
               [envLabels.cmd]: JSON.stringify(info.Config.Cmd ?? [])
             },
-            HostConfig: { RestartPolicy: { Name: "unless-stopped" } }
+            // The network of task containers (`[docker] network`, host by default), so what is
+            // installed in the shell reaches what tasks reach.
+            HostConfig: { RestartPolicy: { Name: "unless-stopped" }, NetworkMode: config.docker.network }
           })
         )
         .pipe(
@@ -296,7 +298,7 @@ export const make = (config: EnvManagerConfig) =>
                     e.unreachable
                       ? unavailable(e)
                       : new BadRequest({
-                          message: `the container of "${env}" does not start from image "${image}" (it needs /bin/sh): ${e.detail}`
+                          message: `the container of "${env}" does not start from image "${image}": ${e.detail}`
                         })
                   )
                 )
