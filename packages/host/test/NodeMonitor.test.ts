@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { NodeInfo, NodeName, NodeUsage } from "@hakuriver/sdk"
 import * as path from "node:path"
-import { Effect, Layer, Option, TestClock } from "effect"
+import { Chunk, Effect, Layer, Option, TestClock } from "effect"
 import { NodeContext } from "@effect/platform-node"
 import { Host, NodeMonitor, Store } from "../src/index.js"
 import { tempDir, testConfig } from "./support/harness.js"
@@ -23,6 +23,11 @@ const usage = new NodeUsage({
   gpus: []
 })
 
+/** Until the monitor's check loop has set its timer (so moving the clock runs it). */
+const loopStarted = Effect.repeat(Effect.zipLeft(TestClock.sleeps(), Effect.yieldNow()), {
+  until: (sleeps) => Chunk.size(sleeps) > 0
+})
+
 const statusOf = Effect.flatMap(Store.Store, (s) =>
   Effect.map(s.getNode("n1"), (n) => Option.getOrThrow(n).status)
 )
@@ -42,6 +47,7 @@ describe("NodeMonitor (TestClock)", () => {
       yield* Effect.scoped(
         Effect.gen(function* () {
           const monitor = yield* NodeMonitor.NodeMonitor
+          yield* loopStarted
           yield* monitor.register(info)
           yield* TestClock.adjust("4 seconds")
           yield* monitor.heartbeat("n1", { name: info.name, usage, runningTaskIds: [] })
@@ -58,6 +64,7 @@ describe("NodeMonitor (TestClock)", () => {
       yield* TestClock.adjust("1 hour")
       yield* Effect.scoped(
         Effect.gen(function* () {
+          yield* loopStarted
           yield* TestClock.adjust("4 seconds")
           expect(yield* statusOf).toBe("online")
           yield* TestClock.adjust("1500 millis")
