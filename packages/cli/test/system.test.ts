@@ -101,6 +101,23 @@ describe("hakuriver (built) against hakuriver up", () => {
     expect(json<Array<{ status: string }>>(waited.stdout)[0]?.status).toBe("killed")
   }, 60_000)
 
+  it("pause and resume a running task, then kill it", async () => {
+    const submitted = await hakuriver(["submit", "--json", "--", "sleep", "30"], env)
+    const id = json<{ taskIds: Array<string> }>(submitted.stdout).taskIds[0]!
+    for (let i = 0; i < 100 && (await statusOf(id)) !== "running"; i++)
+      await new Promise((r) => setTimeout(r, 100))
+    const paused = await hakuriver(["pause", id], env)
+    expect(paused.code).toBe(0)
+    expect(paused.stdout).toBe(`task ${id}: paused\n`)
+    expect(await statusOf(id)).toBe("paused")
+    const resumed = await hakuriver(["resume", id, "--json"], env)
+    expect(json<{ status: string }>(resumed.stdout).status).toBe("running")
+    expect((await hakuriver(["kill", id], env)).code).toBe(0)
+    expect((await hakuriver(["wait", id], env)).code).toBe(1)
+    const again = await hakuriver(["pause", id], env)
+    expect(again.code).toBe(2)
+  }, 60_000)
+
   it("follows a log until the task ends", async () => {
     const submitted = await hakuriver(["submit", "--json", "--", "sh", "-c", "echo a; sleep 1; echo b"], env)
     const id = json<{ taskIds: Array<string> }>(submitted.stdout).taskIds[0]!
