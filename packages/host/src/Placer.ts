@@ -48,7 +48,7 @@ export const targetNodeOf = (task: Task): NodeName | null =>
     : Either.match(parseTarget(task.target), { onLeft: () => null, onRight: (t) => t.node })
 
 /** How many queued tasks a placement round reads at a time. */
-const pageSize = 64
+const pageSize = 32
 
 const make = Effect.gen(function* () {
   const store = yield* Store
@@ -60,9 +60,7 @@ const make = Effect.gen(function* () {
 
   const round = Effect.gen(function* () {
     // the queue is read a page at a time, and only while some node has a core free: a deep
-    // queue behind full nodes is not read (and decoded) again every time a task ends
-    let pending = yield* store.tasksWithStatus(["pending"], undefined, { limit: pageSize })
-    if (pending.length === 0) return
+    // queue behind full nodes is not read (and decoded) again every time a task is queued or ends
     const nodes = (yield* store.listNodes).map(capacityOf)
     const allocations = allocationsOf(yield* store.tasksWithStatus(activeStatuses))
     // every request asks for at least 0.01 core: a node without one free can take nothing
@@ -70,6 +68,8 @@ const make = Effect.gen(function* () {
       nodes.some(
         (n) => n.online && Math.round(n.cores * 100) > Math.round((allocations.get(n.name)?.cores ?? 0) * 100)
       )
+    if (!hasRoom()) return
+    let pending = yield* store.tasksWithStatus(["pending"], undefined, { limit: pageSize })
     const blockedNodes = new Set<string>()
     let untargetedBlocked = false
     for (let i = 0; ; i++) {
