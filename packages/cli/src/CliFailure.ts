@@ -57,11 +57,19 @@ export const describeFailure = (error: unknown): { readonly exitCode: number; re
   if (error instanceof HttpApiError.HttpApiDecodeError) {
     return { exitCode: ExitCode.usage, message: issueMessage(error.issues) ?? oneLine(error.message) }
   }
-  const message = oneLine(
+  const own = oneLine(
     Predicate.hasProperty(error, "message") && typeof error.message === "string" && error.message !== ""
       ? error.message
       : String(error)
   )
+  // e.g. ServeError: listen EADDRINUSE: address already in use 127.0.0.1:8000
+  const cause =
+    Predicate.hasProperty(error, "cause") &&
+    Predicate.hasProperty(error.cause, "message") &&
+    typeof error.cause.message === "string"
+      ? oneLine(error.cause.message)
+      : ""
+  const message = cause !== "" && !own.includes(cause) ? `${own}: ${cause}` : own
   if (isHakuRiverError(error)) return { exitCode: byTag[error._tag] ?? 1, message }
   if (Predicate.hasProperty(error, "exitCode") && typeof error.exitCode === "number") {
     return { exitCode: error.exitCode, message }

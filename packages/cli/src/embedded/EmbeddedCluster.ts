@@ -76,24 +76,22 @@ export const embeddedConfig = (options: EmbeddedOptions): Effect.Effect<HakuRive
   })
 
 /**
- * Builds a layer on its own (its own memo map), so that two servers made with `HttpApiBuilder`
- * do not share one router.
- */
-const isolated = <A, E>(layer: Layer.Layer<A, E>): Layer.Layer<never, E> =>
-  Layer.scopedDiscard(Layer.build(layer))
-
-/**
- * The host and one runner of a configuration, in one layer. The host starts first, so that the
- * runner registers at once.
+ * The host and one runner of a configuration, in one layer. Each is built on its own (its own
+ * memo map, so that the two `HttpApiBuilder` servers do not share one router), the host first:
+ * a host that cannot start (a port in use) fails before the runner starts, and the runner
+ * registers at once.
  * @category layers
  */
 export const layer = (config: HakuRiverConfig) =>
-  Layer.unwrapEffect(
-    Effect.map(
+  Layer.scopedDiscard(
+    Effect.gen(function* () {
       // loaded on demand, so that client commands start fast
-      Effect.promise(() => Promise.all([import("@hakuriver/host"), import("@hakuriver/runner")])),
-      ([{ Host }, { Runner }]) => Layer.merge(isolated(Host.layer(config)), isolated(Runner.layer(config)))
-    )
+      const [{ Host }, { Runner }] = yield* Effect.promise(() =>
+        Promise.all([import("@hakuriver/host"), import("@hakuriver/runner")])
+      )
+      yield* Layer.build(Host.layer(config))
+      yield* Layer.build(Runner.layer(config))
+    })
   )
 
 /**
