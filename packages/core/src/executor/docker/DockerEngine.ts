@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import Docker from "dockerode"
+import type Docker from "dockerode"
 import { Effect, Schema } from "effect"
 
 /**
@@ -101,9 +101,20 @@ const describeEndpoint = (options: DockerEngineOptions): string => {
 export const make = (options: DockerEngineOptions = {}): Effect.Effect<DockerEngine, DockerFailure> =>
   Effect.gen(function* () {
     const endpoint = describeEndpoint(options)
+    // loaded on first use: dockerode and its SSH stack cost ~25 MB of RSS in a process that never
+    // talks to Docker (a runner on the process or systemd executor, the CLI)
+    const { default: DockerClass } = yield* Effect.tryPromise({
+      try: () => import("dockerode"),
+      catch: (cause) =>
+        new DockerFailure({
+          operation: "connect",
+          unavailable: true,
+          detail: `cannot load the Docker client (dockerode): ${String(cause)}`
+        })
+    })
     const docker = yield* Effect.try({
       try: () =>
-        new Docker({
+        new DockerClass({
           ...(options.socketPath === undefined ? {} : { socketPath: options.socketPath }),
           ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs })
         }),
