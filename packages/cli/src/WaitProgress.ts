@@ -50,7 +50,7 @@ export const waitWithProgress = (
     const draw = Effect.flatMap(Ref.get(seen), (tasks) =>
       Effect.sync(() => {
         const line = progressLine(tasks, Date.now() - started, ids.length)
-        const columns = process.stderr.columns ?? 100
+        const columns = process.stderr.columns || 100
         process.stderr.write(`\r\x1b[2K${line.slice(0, Math.max(columns - 1, 10))}`)
       })
     )

@@ -3,13 +3,23 @@
  * data dir, process executor), then the client commands as child processes — output, logs,
  * `--json`, the `--` passthrough and SPEC.md's exit codes.
  */
+import { execFile } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { freePort } from "../src/embedded/freePort.js"
-import { type Background, background, type Cluster, ensureBuilt, hakuriver, startUp } from "./cliProcess.js"
+import {
+  type Background,
+  background,
+  bin,
+  type Cluster,
+  ensureBuilt,
+  hakuriver,
+  root,
+  startUp
+} from "./cliProcess.js"
 
 let cluster: Cluster
 let env: Record<string, string>
@@ -116,6 +126,32 @@ describe("hakuriver (built) against hakuriver up", () => {
     expect((await hakuriver(["wait", id], env)).code).toBe(1)
     const again = await hakuriver(["pause", id], env)
     expect(again.code).toBe(2)
+  }, 60_000)
+
+  it("waiting on a terminal draws a live progress line on stderr (n done of m)", async () => {
+    // `script` gives the CLI a pseudo-terminal
+    const ids: Array<string> = []
+    for (const seconds of ["1", "1.5"]) {
+      const submitted = await hakuriver(["submit", "--json", "--", "sleep", seconds], env)
+      ids.push(...json<{ taskIds: Array<string> }>(submitted.stdout).taskIds)
+    }
+    const line = [process.execPath, bin, "wait", ...ids]
+    const quoted = line.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ")
+    const run = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      execFile(
+        "script",
+        ["-qec", quoted, "/dev/null"],
+        {
+          cwd: root,
+          env: { ...process.env, ...env, HAKURIVER_TOKEN: "", HAKURIVER_CONFIG: "" },
+          timeout: 60_000
+        },
+        (error, stdout) => resolve({ code: error === null ? 0 : (error.code as number), out: stdout })
+      )
+    })
+    expect(run.code).toBe(0)
+    expect(run.out).toMatch(/\[[#.]{20}\] [0-2]\/2 done/)
+    expect(run.out).toContain("\r\x1b[2K")
   }, 60_000)
 
   it("follows a log until the task ends", async () => {
