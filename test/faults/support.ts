@@ -187,9 +187,10 @@ export const until = async (
 export const submit = async (
   url: string,
   command: ReadonlyArray<string>,
-  fields: Record<string, unknown> = {}
+  fields: Record<string, unknown> = {},
+  timeoutMs = 10_000
 ): Promise<Answer<{ taskIds: ReadonlyArray<string> } | null>> =>
-  call(`${url}/tasks`, { method: "POST", body: { command, container: "NULL", ...fields } })
+  call(`${url}/tasks`, { method: "POST", body: { command, container: "NULL", ...fields }, timeoutMs })
 
 /** The final statuses. */
 export const finalStatuses = new Set(["completed", "failed", "killed", "killed_oom", "lost"])
