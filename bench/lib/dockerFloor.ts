@@ -8,7 +8,8 @@ import { join } from "node:path"
 import { performance } from "node:perf_hooks"
 import Docker from "dockerode"
 import { containerSpec } from "../../packages/core/src/executor/docker/containerSpec.js"
-import type { EnvName, Task } from "@hakuriver/sdk"
+import type { EnvName } from "@hakuriver/sdk"
+import { makeTask } from "../../test/kit/index.js"
 
 const docker = new Docker()
 export const benchEnv = "bench" as EnvName
@@ -34,30 +35,14 @@ export const prepareBenchEnv = (sharedDir: string): void => {
   execFileSync("docker", ["save", "-o", join(dir, `${benchEnv}-${ts}.tar`), `hakuriver/${benchEnv}:base`])
 }
 
-const task = (i: number, command: ReadonlyArray<string>, shared: string): Task =>
-  ({
+const task = (i: number, command: ReadonlyArray<string>, shared: string) =>
+  makeTask(command, {
     taskId: `9${String(Date.now()).slice(-9)}${i}`,
-    batchId: "1",
-    status: "assigning",
-    command,
-    env: {},
-    cores: 1,
-    memoryBytes: null,
-    gpus: [],
-    numaNode: null,
-    target: null,
     node: null,
     container: benchEnv,
-    privileged: false,
-    mounts: [],
-    exitCode: null,
-    error: null,
-    submittedAt: new Date().toISOString(),
-    startedAt: null,
-    finishedAt: null,
     stdoutPath: join(shared, "task_outputs", "floor.out"),
     stderrPath: join(shared, "task_outputs", "floor.err")
-  }) as unknown as Task
+  })
 
 /** One create+start+wait+remove with our options; resolves with its milliseconds. */
 export const dockerOnce = async (

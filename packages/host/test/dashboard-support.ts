@@ -1,11 +1,13 @@
 /**
- * Helpers of the dashboard tests: building the dashboard when its build is missing, and reading
- * Server-Sent Events from a real HTTP response.
+ * Helpers of the dashboard tests: building the dashboard when its build is missing, reading
+ * Server-Sent Events from a real HTTP response, and a headless Chromium page.
  */
 import { existsSync, readdirSync, statSync } from "node:fs"
 import { mkdir, mkdtemp, rename, rm } from "node:fs/promises"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import { Effect } from "effect"
+import type { Page } from "playwright-core"
 
 const repo = fileURLToPath(new URL("../../..", import.meta.url))
 
@@ -113,3 +115,18 @@ export const launchChromium = async () => {
     ]
   })
 }
+
+/** A headless Chromium page (1280×860) for the scope that logs page errors; `acceptDialogs` accepts confirmations. */
+export const scopedPage = (options: { readonly acceptDialogs?: boolean } = {}) =>
+  Effect.gen(function* () {
+    const browser = yield* Effect.acquireRelease(
+      Effect.promise(() => launchChromium()),
+      (b) => Effect.promise(() => b.close())
+    )
+    const page: Page = yield* Effect.promise(() =>
+      browser.newPage({ viewport: { width: 1280, height: 860 } })
+    )
+    if (options.acceptDialogs === true) page.on("dialog", (dialog) => void dialog.accept())
+    page.on("pageerror", (error) => console.error(`page error: ${error.message}`))
+    return page
+  })

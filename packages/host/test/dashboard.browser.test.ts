@@ -9,14 +9,13 @@
 import { describe, expect, layer } from "@effect/vitest"
 import { fromObject, type HakuRiverConfig } from "@hakuriver/sdk"
 import { Runner } from "@hakuriver/runner"
-import { mkdtempSync, rmSync } from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { Effect, Either, Layer } from "effect"
-import type { Browser, Page } from "playwright-core"
+import type { Page } from "playwright-core"
 import { Host } from "../src/index.js"
-import { ensureDashboardBuilt, launchChromium, skipBrowserTests } from "./dashboard-support.js"
+import { ensureDashboardBuilt, scopedPage, skipBrowserTests } from "./dashboard-support.js"
+import { scopedTempDir } from "../../../test/kit/index.js"
 
 const screenshots = fileURLToPath(new URL("../../../docs/screenshots/", import.meta.url))
 const token = "dashboard-test-token"
@@ -45,24 +44,13 @@ const configOf = (dir: string, network: Record<string, unknown>): HakuRiverConfi
 class BrowserCluster extends Effect.Service<BrowserCluster>()("test/BrowserCluster", {
   scoped: Effect.gen(function* () {
     yield* Effect.promise(() => ensureDashboardBuilt())
-    const dir = yield* Effect.acquireRelease(
-      Effect.sync(() => mkdtempSync(path.join(os.tmpdir(), "hakuriver-dashboard-"))),
-      (d) => Effect.sync(() => rmSync(d, { recursive: true, force: true }))
-    )
+    const dir = yield* scopedTempDir("dashboard")
     const hostContext = yield* Layer.build(Host.layer(configOf(dir, { host_port: 0 })))
     const address = yield* Effect.provide(Host.address, hostContext)
     const port = address._tag === "TcpAddress" ? address.port : 0
     yield* Layer.build(Runner.layer(configOf(dir, { host_port: port })))
-    const browser: Browser = yield* Effect.acquireRelease(
-      Effect.promise(() => launchChromium()),
-      (b) => Effect.promise(() => b.close())
-    )
-    const page: Page = yield* Effect.promise(() =>
-      browser.newPage({ viewport: { width: 1280, height: 860 } })
-    )
     // kill asks for confirmation
-    page.on("dialog", (dialog) => void dialog.accept())
-    page.on("pageerror", (error) => console.error(`page error: ${error.message}`))
+    const page = yield* scopedPage({ acceptDialogs: true })
     return { url: `http://127.0.0.1:${port}/`, page }
   })
 }) {}

@@ -8,14 +8,13 @@
 import { describe, expect, layer } from "@effect/vitest"
 import { fromObject } from "@hakuriver/sdk"
 import { execFileSync } from "node:child_process"
-import { mkdtempSync, rmSync } from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { Effect, Either, Layer } from "effect"
 import type { Page } from "playwright-core"
 import { Host } from "../src/index.js"
-import { ensureDashboardBuilt, launchChromium, skipBrowserTests } from "./dashboard-support.js"
+import { ensureDashboardBuilt, scopedPage, skipBrowserTests } from "./dashboard-support.js"
+import { scopedTempDir } from "../../../test/kit/index.js"
 import { ensureTestImage, runDockerTests, testImage } from "./envHarness.js"
 
 const screenshots = fileURLToPath(new URL("../../../docs/screenshots/", import.meta.url))
@@ -41,10 +40,7 @@ class EnvPage extends Effect.Service<EnvPage>()("test/EnvPage", {
     yield* Effect.promise(() => ensureDashboardBuilt())
     yield* Effect.sync(() => ensureTestImage())
     yield* Effect.addFinalizer(() => Effect.sync(cleanDocker))
-    const dir = yield* Effect.acquireRelease(
-      Effect.sync(() => mkdtempSync(path.join(os.tmpdir(), "hakuriver-dashboard-env-"))),
-      (d) => Effect.sync(() => rmSync(d, { recursive: true, force: true }))
-    )
+    const dir = yield* scopedTempDir("dashboard-env")
     const config = Either.getOrThrow(
       fromObject({
         network: { host_bind_ip: "127.0.0.1", host_port: 0 },
@@ -57,15 +53,7 @@ class EnvPage extends Effect.Service<EnvPage>()("test/EnvPage", {
     )
     const host = yield* Layer.build(Host.layer(config))
     const url = yield* Effect.provide(Host.url, host)
-    const browser = yield* Effect.acquireRelease(
-      Effect.promise(() => launchChromium()),
-      (b) => Effect.promise(() => b.close())
-    )
-    const page: Page = yield* Effect.promise(() =>
-      browser.newPage({ viewport: { width: 1280, height: 860 } })
-    )
-    page.on("dialog", (dialog) => void dialog.accept())
-    page.on("pageerror", (error) => console.error(`page error: ${error.message}`))
+    const page = yield* scopedPage({ acceptDialogs: true })
     yield* Effect.promise(async () => {
       await page.goto(`${url}/`)
       await page.fill("input[name=token]", token)

@@ -12,9 +12,8 @@ import { createServer } from "node:http"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { Effect, Layer, Option, Schema, Stream } from "effect"
-import type { Page } from "playwright-core"
 import { Dashboard, DashboardSource } from "../src/dashboard/index.js"
-import { ensureDashboardBuilt, launchChromium, skipBrowserTests } from "./dashboard-support.js"
+import { ensureDashboardBuilt, scopedPage, skipBrowserTests } from "./dashboard-support.js"
 
 const screenshots = fileURLToPath(new URL("../../../docs/screenshots/", import.meta.url))
 
@@ -109,14 +108,7 @@ class GpuPage extends Effect.Service<GpuPage>()("test/GpuPage", {
       server
     )
     const port = address._tag === "TcpAddress" ? address.port : 0
-    const browser = yield* Effect.acquireRelease(
-      Effect.promise(() => launchChromium()),
-      (b) => Effect.promise(() => b.close())
-    )
-    const page: Page = yield* Effect.promise(() =>
-      browser.newPage({ viewport: { width: 1280, height: 860 } })
-    )
-    page.on("pageerror", (error) => console.error(`page error: ${error.message}`))
+    const page = yield* scopedPage()
     return { page, url: `http://127.0.0.1:${port}/` }
   })
 }) {}

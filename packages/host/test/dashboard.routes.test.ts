@@ -6,12 +6,13 @@
 import { HttpApiBuilder, HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { HealthReport, NodeView, Task, type TaskId } from "@hakuriver/sdk"
+import { HealthReport, NodeView, type Task, type TaskId } from "@hakuriver/sdk"
 import { createServer } from "node:http"
 import { Effect, Layer, Option, PubSub, Ref, Schema, Stream } from "effect"
 import { beforeAll } from "vitest"
 import { Dashboard, DashboardSource } from "../src/dashboard/index.js"
 import { ensureDashboardBuilt, sseReader } from "./dashboard-support.js"
+import { makeTask } from "../../../test/kit/index.js"
 
 const token = "s3cret-token"
 
@@ -61,26 +62,12 @@ const healthOf = (nodes: ReadonlyArray<ReturnType<typeof node>>, running: number
   })
 
 const task = (id: string, status: Task["status"]) =>
-  Schema.decodeUnknownSync(Task)({
+  makeTask(["echo", "hi"], {
     taskId: id,
     batchId: id,
     status,
-    command: ["echo", "hi"],
-    env: {},
-    cores: 1,
-    memoryBytes: null,
-    gpus: [],
-    numaNode: null,
-    target: null,
-    node: "n1",
-    container: "NULL",
-    privileged: false,
-    mounts: [],
     exitCode: status === "completed" ? 0 : null,
-    error: null,
     submittedAt: "2026-01-01T00:00:00.000Z",
-    startedAt: null,
-    finishedAt: null,
     stdoutPath: "/tmp/x.out",
     stderrPath: "/tmp/x.err"
   })

@@ -9,51 +9,28 @@ import { TarballStore } from "@hakuriver/sdk/executor"
 import { describe, expect, layer } from "@effect/vitest"
 import Docker from "dockerode"
 import { Effect, Either, Layer, Schedule } from "effect"
-import { afterAll, beforeAll } from "vitest"
 import { EnvBootstrapLive, ensureDefaultEnv } from "../src/env/EnvBootstrap.js"
 import * as EnvManager from "../src/env/EnvManager.js"
 import * as HostDocker from "../src/env/HostDocker.js"
 import {
   baseUrl,
   cleanupDir,
-  cleanupEnvs,
   clientFor,
   configFor,
-  ensureTestImage,
+  envsOfFile,
+  execIn,
   runDockerTests,
   serverLayer,
   tarDir,
   tempDir,
-  testImage,
-  uniqueEnv
+  testImage
 } from "./envHarness.js"
 
 const dir = tempDir()
 const config = configFor(dir)
-const made: Array<string> = []
-const env = (prefix?: string) => {
-  const name = uniqueEnv(prefix)
-  made.push(name)
-  return name
-}
+const env = envsOfFile(dir)
 
 const docker = new Docker()
-
-/** Runs a command in the env's container and returns its output. */
-const execIn = (containerId: string, cmd: ReadonlyArray<string>) =>
-  Effect.promise(async () => {
-    const exec = await docker
-      .getContainer(containerId)
-      .exec({ Cmd: [...cmd], AttachStdout: true, AttachStderr: true })
-    const stream = await exec.start({ hijack: true, stdin: false })
-    const chunks: Array<Buffer> = []
-    await new Promise<void>((resolve) => {
-      stream.on("data", (c: Buffer) => chunks.push(c))
-      stream.on("end", () => resolve())
-      stream.on("close", () => resolve())
-    })
-    return Buffer.concat(chunks).toString("utf8")
-  })
 
 /** Runs a throwaway container from `image` with `cmd` (no entrypoint override) and returns stdout. */
 const runImage = (image: string, cmd: ReadonlyArray<string>) =>
@@ -73,15 +50,6 @@ const runImage = (image: string, cmd: ReadonlyArray<string>) =>
       await container.remove({ force: true }).catch(() => {})
     }
   })
-
-beforeAll(() => {
-  if (runDockerTests) ensureTestImage()
-})
-
-afterAll(async () => {
-  if (runDockerTests) await cleanupEnvs(made)
-  cleanupDir(dir)
-})
 
 describe.runIf(runDockerTests)("docker environments (real engine)", () => {
   layer(serverLayer(config), { excludeTestServices: true })((it) => {

@@ -22,6 +22,7 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { authorizationLayer, DockerGroup, fromObject, type HakuRiverConfig, HostApi } from "@hakuriver/sdk"
 import Docker from "dockerode"
 import { Effect, Either, Layer } from "effect"
+import { afterAll, beforeAll } from "vitest"
 import { DockerGroupLive } from "../src/env/DockerHttp.js"
 import { envLabels } from "../src/env/EnvManager.js"
 
@@ -108,6 +109,42 @@ export const clientFor = (url: string, token = "") =>
     transformClient: (client) =>
       token === "" ? client : HttpClient.mapRequest(client, HttpClientRequest.bearerToken(token))
   }).pipe(Effect.provide(FetchHttpClient.layer))
+
+/**
+ * For one test file: ensures the test image before its tests and, after them, removes the envs
+ * it named and `dir`; returns the function that names (and records) a fresh env.
+ */
+export const envsOfFile = (dir: string, defaultPrefix = "t"): ((prefix?: string) => string) => {
+  const made: Array<string> = []
+  beforeAll(() => {
+    if (runDockerTests) ensureTestImage()
+  })
+  afterAll(async () => {
+    if (runDockerTests) await cleanupEnvs(made)
+    cleanupDir(dir)
+  })
+  return (prefix = defaultPrefix) => {
+    const name = uniqueEnv(prefix)
+    made.push(name)
+    return name
+  }
+}
+
+/** Runs a command in a container and returns its output (stdout and stderr). */
+export const execIn = (containerId: string, cmd: ReadonlyArray<string>) =>
+  Effect.promise(async () => {
+    const exec = await new Docker()
+      .getContainer(containerId)
+      .exec({ Cmd: [...cmd], AttachStdout: true, AttachStderr: true })
+    const stream = await exec.start({ hijack: true, stdin: false })
+    const chunks: Array<Buffer> = []
+    await new Promise<void>((resolve) => {
+      stream.on("data", (c: Buffer) => chunks.push(c))
+      stream.on("end", () => resolve())
+      stream.on("close", () => resolve())
+    })
+    return Buffer.concat(chunks).toString("utf8")
+  })
 
 /** Removes the containers and images that envs with these names made. */
 export const cleanupEnvs = async (envs: ReadonlyArray<string>): Promise<void> => {

@@ -4,33 +4,24 @@
  */
 import { DockerEnvs, type ServerMessage, terminalPath } from "@hakuriver/sdk"
 import { describe, expect, layer } from "@effect/vitest"
-import Docker from "dockerode"
 import { Effect, Schedule } from "effect"
-import { afterAll, beforeAll } from "vitest"
 import WebSocket from "ws"
 import {
   baseUrl,
-  cleanupDir,
-  cleanupEnvs,
   clientFor,
   configFor,
-  ensureTestImage,
+  envsOfFile,
+  execIn,
   runDockerTests,
   serverLayer,
   tempDir,
-  testImage,
-  uniqueEnv
+  testImage
 } from "./envHarness.js"
 
 const token = "terminal-test-token"
 const dir = tempDir()
 const config = configFor(dir, {}, token)
-const made: Array<string> = []
-const env = () => {
-  const name = uniqueEnv("s")
-  made.push(name)
-  return name
-}
+const env = envsOfFile(dir, "s")
 
 interface Session {
   readonly output: string
@@ -92,13 +83,13 @@ const refusal = (url: string, headers: Record<string, string> = {}) =>
 const wsUrl = (base: string, name: string, query = "") =>
   `${base.replace(/^http/, "ws")}${terminalPath(name)}${query}`
 
-beforeAll(() => {
-  if (runDockerTests) ensureTestImage()
-})
-
-afterAll(async () => {
-  if (runDockerTests) await cleanupEnvs(made)
-  cleanupDir(dir)
+/** The server's URL, a client with the token, and a fresh env with its container running. */
+const envWithContainer = Effect.gen(function* () {
+  const base = yield* baseUrl
+  const client = yield* clientFor(base, token)
+  const name = env()
+  const created = yield* DockerEnvs.createContainer(client, testImage, name)
+  return { base, name, created }
 })
 
 describe.runIf(runDockerTests)("host terminal (real engine)", () => {
@@ -107,10 +98,7 @@ describe.runIf(runDockerTests)("host terminal (real engine)", () => {
       "a shell writes a file, sees resizes and returns its exit code",
       () =>
         Effect.gen(function* () {
-          const base = yield* baseUrl
-          const client = yield* clientFor(base, token)
-          const name = env()
-          const created = yield* DockerEnvs.createContainer(client, testImage, name)
+          const { base, name, created } = yield* envWithContainer
           const result = yield* session(wsUrl(base, name, "?cols=100&rows=30"), {
             headers: { authorization: `Bearer ${token}` },
             steps: [
@@ -123,16 +111,7 @@ describe.runIf(runDockerTests)("host terminal (real engine)", () => {
           expect(result.output).toContain("40 120")
           expect(result.controls).toEqual([{ type: "exit", code: 7 }])
           expect(result.closeCode).toBe(1000)
-          const content = yield* Effect.promise(async () => {
-            const exec = await new Docker()
-              .getContainer(created.containerId)
-              .exec({ Cmd: ["cat", "/from-shell"], AttachStdout: true })
-            const stream = await exec.start({ hijack: true, stdin: false })
-            let text = ""
-            stream.on("data", (c: Buffer) => (text += c.toString("utf8")))
-            await new Promise((r) => stream.on("close", r))
-            return text
-          })
+          const content = yield* execIn(created.containerId, ["cat", "/from-shell"])
           expect(content).toContain("made-in-shell")
         }),
       60_000
@@ -142,10 +121,7 @@ describe.runIf(runDockerTests)("host terminal (real engine)", () => {
       "the token is required, in the header or as ?token=",
       () =>
         Effect.gen(function* () {
-          const base = yield* baseUrl
-          const client = yield* clientFor(base, token)
-          const name = env()
-          yield* DockerEnvs.createContainer(client, testImage, name)
+          const { base, name } = yield* envWithContainer
           const none = yield* refusal(wsUrl(base, name))
           expect(none.status).toBe(401)
           const wrong = yield* refusal(wsUrl(base, name), { authorization: "Bearer nope" })
@@ -187,10 +163,7 @@ describe.runIf(runDockerTests)("host terminal (real engine)", () => {
       "a client that goes away hangs up its shell",
       () =>
         Effect.gen(function* () {
-          const base = yield* baseUrl
-          const client = yield* clientFor(base, token)
-          const name = env()
-          const created = yield* DockerEnvs.createContainer(client, testImage, name)
+          const { base, name, created } = yield* envWithContainer
           const url = wsUrl(base, name)
           // Start a shell that marks itself, then drop the connection without exiting.
           yield* Effect.async<void, Error>((resume) => {
@@ -204,19 +177,12 @@ describe.runIf(runDockerTests)("host terminal (real engine)", () => {
             })
             ws.on("error", (e) => resume(Effect.fail(e)))
           })
-          const container = new Docker().getContainer(created.containerId)
           const alive = () =>
-            Effect.promise(async () => {
-              const exec = await container.exec({
-                Cmd: ["sh", "-c", 'kill -0 "$(cat /shell-pid)" 2>/dev/null && echo ALIVE || echo GONE'],
-                AttachStdout: true
-              })
-              const stream = await exec.start({ hijack: true, stdin: false })
-              let text = ""
-              stream.on("data", (c: Buffer) => (text += c.toString("utf8")))
-              await new Promise((r) => stream.on("close", r))
-              return text.includes("GONE") ? "gone" : "alive"
-            })
+            execIn(created.containerId, [
+              "sh",
+              "-c",
+              'kill -0 "$(cat /shell-pid)" 2>/dev/null && echo ALIVE || echo GONE'
+            ]).pipe(Effect.map((text) => (text.includes("GONE") ? "gone" : "alive")))
           const state = yield* alive().pipe(
             Effect.filterOrFail((s) => s === "gone"),
             Effect.retry(Schedule.spaced("100 millis")),

@@ -1,5 +1,4 @@
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "@effect/vitest"
@@ -10,6 +9,7 @@ import { memoryUsage, parseMeminfo } from "../src/probe/meminfo.js"
 import { readNumaTopology } from "../src/probe/numaTopology.js"
 import { parseNvidiaSmi } from "../src/probe/nvidiaSmi.js"
 import * as Probe from "../src/probe/Probe.js"
+import { scopedTempDir } from "../../../test/kit/index.js"
 import { cpuPercent, parseProcStat } from "../src/probe/procStat.js"
 import { readTemperatures } from "../src/probe/temperatures.js"
 
@@ -136,8 +136,7 @@ describe("Probe", () => {
 
   it.live("probes recorded trees and samples usage from /proc deltas", () =>
     Effect.gen(function* () {
-      const proc = fs.mkdtempSync(path.join(os.tmpdir(), "hakuriver-proc-"))
-      yield* Effect.addFinalizer(() => Effect.sync(() => fs.rmSync(proc, { recursive: true, force: true })))
+      const proc = yield* scopedTempDir("proc")
       fs.writeFileSync(path.join(proc, "stat"), "cpu  100 0 100 800 0 0 0 0 0 0\n")
       fs.copyFileSync(path.join(fixtures, "proc/meminfo"), path.join(proc, "meminfo"))
       const probe = yield* Probe.make({

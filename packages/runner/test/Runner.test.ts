@@ -1,5 +1,4 @@
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { HttpApiClient, HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
@@ -9,14 +8,10 @@ import { Executors, ProcessExecutor } from "@hakuriver/sdk/executor"
 import { Effect, Either, Exit, Layer, Scope } from "effect"
 import { Runner } from "../src/index.js"
 import { eventually, freePort, type MiniHostState, makeState, makeTask, serveMiniHost } from "./miniHost.js"
+import { scopedTempDir } from "../../../test/kit/index.js"
 
 const node = process.execPath
 const token = "s3cret-token"
-
-const tempDir = Effect.acquireRelease(
-  Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), "hakuriver-runner-"))),
-  (dir) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
-)
 
 /** Starts a runner (process executor only) in the scope, talking to the host on `hostPort`. */
 const startRunner = (dir: string, hostPort: number, runnerPort = 0) =>
@@ -46,6 +41,16 @@ const startRunner = (dir: string, hostPort: number, runnerPort = 0) =>
     return { config, stateDir, shared: config.paths.shared_dir }
   })
 
+/** A mini host with the token, and a runner (in a fresh temp dir) that has registered with it. */
+const registeredRunner = Effect.gen(function* () {
+  const dir = yield* scopedTempDir("runner")
+  const state = makeState()
+  const hostPort = yield* serveMiniHost(state, { token })
+  const { shared } = yield* startRunner(dir, hostPort)
+  yield* eventually(() => state.registrations.length > 0)
+  return { state, shared }
+})
+
 const runnerClient = (url: string, bearer: string | null = token) =>
   Effect.flatMap(Layer.build(NodeHttpClient.layerUndici), (context) =>
     HttpApiClient.make(RunnerApi, {
@@ -54,6 +59,25 @@ const runnerClient = (url: string, bearer: string | null = token) =>
         bearer === null ? c : HttpClient.mapRequest(c, HttpClientRequest.bearerToken(bearer))
     }).pipe(Effect.provide(context))
   )
+
+type RunnerClient = Effect.Effect.Success<ReturnType<typeof runnerClient>>
+
+/** A runner in `dir` on a free port whose host (on another free port) is not up, and its client. */
+const runnerWithoutHost = (dir: string) =>
+  Effect.gen(function* () {
+    const hostPort = yield* freePort()
+    const runnerPort = yield* freePort()
+    const { shared, stateDir } = yield* startRunner(dir, hostPort, runnerPort)
+    const client = yield* runnerClient(`http://127.0.0.1:${runnerPort}`)
+    return { hostPort, shared, stateDir, client }
+  })
+
+/** Puts `task` in the mini host's table and hands it to the runner. */
+const submit = (state: MiniHostState, client: RunnerClient, task: Task) =>
+  Effect.suspend(() => {
+    state.tasks.set(task.taskId, task)
+    return client.tasks.run({ payload: task })
+  })
 
 const statusesOf = (state: MiniHostState, task: Task) =>
   state.reports.filter((r) => r.taskId === task.taskId).map((r) => r.status)
@@ -65,11 +89,7 @@ describe("Runner against a minimal host", () => {
     "registers with its real port, heartbeats, runs a task and reports it",
     () =>
       Effect.gen(function* () {
-        const dir = yield* tempDir
-        const state = makeState()
-        const hostPort = yield* serveMiniHost(state, { token })
-        const { shared } = yield* startRunner(dir, hostPort)
-        yield* eventually(() => state.registrations.length > 0)
+        const { state, shared } = yield* registeredRunner
         const info = state.registrations[0]!
         expect(info.name).toBe("r1")
         expect(info.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
@@ -88,8 +108,7 @@ describe("Runner against a minimal host", () => {
             env: { GREETING: "hi there" }
           }
         )
-        state.tasks.set(task.taskId, task)
-        const accepted = yield* client.tasks.run({ payload: task })
+        const accepted = yield* submit(state, client, task)
         expect(accepted.executor).toBe("process")
         yield* eventually(() => statusesOf(state, task).includes("completed"))
         expect(statusesOf(state, task)).toEqual(["running", "completed"])
@@ -97,8 +116,7 @@ describe("Runner against a minimal host", () => {
         expect(read(task.stdoutPath)).toBe("out:hi there\n")
 
         const failing = makeTask(shared, [node, "-e", "process.exit(5)"], { memoryBytes: 1000000 })
-        state.tasks.set(failing.taskId, failing)
-        yield* client.tasks.run({ payload: failing })
+        yield* submit(state, client, failing)
         yield* eventually(() => statusesOf(state, failing).includes("failed"))
         const failed = state.reports.find((r) => r.taskId === failing.taskId && r.status === "failed")
         expect(failed?.exitCode).toBe(5)
@@ -116,16 +134,11 @@ describe("Runner against a minimal host", () => {
     "kill, pause and resume through the API; refusals are typed",
     () =>
       Effect.gen(function* () {
-        const dir = yield* tempDir
-        const state = makeState()
-        const hostPort = yield* serveMiniHost(state, { token })
-        const { shared } = yield* startRunner(dir, hostPort)
-        yield* eventually(() => state.registrations.length > 0)
+        const { state, shared } = yield* registeredRunner
         const client = yield* runnerClient(state.registrations[0]!.url)
 
         const task = makeTask(shared, [node, "-e", "let i = 0; setInterval(() => console.log(i++), 20)"])
-        state.tasks.set(task.taskId, task)
-        yield* client.tasks.run({ payload: task })
+        yield* submit(state, client, task)
         yield* eventually(() => statusesOf(state, task).includes("running"))
         const again = yield* Effect.flip(client.tasks.run({ payload: task }))
         expect(again._tag).toBe("Conflict")
@@ -155,11 +168,7 @@ describe("Runner against a minimal host", () => {
     "refuses requests without the token",
     () =>
       Effect.gen(function* () {
-        const dir = yield* tempDir
-        const state = makeState()
-        const hostPort = yield* serveMiniHost(state, { token })
-        const { shared } = yield* startRunner(dir, hostPort)
-        yield* eventually(() => state.registrations.length > 0)
+        const { state, shared } = yield* registeredRunner
         const url = state.registrations[0]!.url
         const anonymous = yield* runnerClient(url, null)
         const wrong = yield* runnerClient(url, "wrong")
@@ -175,19 +184,13 @@ describe("Runner against a minimal host", () => {
     "buffers status reports while the host is down and delivers them in order",
     () =>
       Effect.gen(function* () {
-        const dir = yield* tempDir
+        const dir = yield* scopedTempDir("runner")
         const state = makeState()
-        const hostPort = yield* freePort()
-        const runnerPort = yield* freePort()
-        const { shared, stateDir } = yield* startRunner(dir, hostPort, runnerPort)
-        const client = yield* runnerClient(`http://127.0.0.1:${runnerPort}`)
+        const { hostPort, shared, stateDir, client } = yield* runnerWithoutHost(dir)
         const tasks = [0, 1, 2].map((i) =>
           makeTask(shared, [node, "-e", `console.log(${i}); process.exit(${i})`])
         )
-        for (const task of tasks) {
-          state.tasks.set(task.taskId, task)
-          yield* client.tasks.run({ payload: task })
-        }
+        for (const task of tasks) yield* submit(state, client, task)
         const outbox = path.join(stateDir, "outbox.json")
         const queued = () =>
           fs.existsSync(outbox) ? (JSON.parse(read(outbox)) as Array<{ status: string }>) : []
@@ -214,16 +217,12 @@ describe("Runner against a minimal host", () => {
     "keeps unsent reports across a runner restart",
     () =>
       Effect.gen(function* () {
-        const dir = yield* tempDir
+        const dir = yield* scopedTempDir("runner")
         const state = makeState()
-        const hostPort = yield* freePort()
-        const runnerPort = yield* freePort()
         const first = yield* Scope.make()
-        const { shared, stateDir } = yield* startRunner(dir, hostPort, runnerPort).pipe(Scope.extend(first))
-        const client = yield* runnerClient(`http://127.0.0.1:${runnerPort}`).pipe(Scope.extend(first))
+        const { hostPort, shared, stateDir, client } = yield* runnerWithoutHost(dir).pipe(Scope.extend(first))
         const task = makeTask(shared, [node, "-e", "process.exit(4)"])
-        state.tasks.set(task.taskId, task)
-        yield* client.tasks.run({ payload: task })
+        yield* submit(state, client, task)
         const outbox = path.join(stateDir, "outbox.json")
         yield* eventually(() => read(outbox).includes('"failed"'))
         yield* Scope.close(first, Exit.void)
@@ -241,18 +240,14 @@ describe("Runner against a minimal host", () => {
     "registers again when the host forgets it, and kills what the host has finished",
     () =>
       Effect.gen(function* () {
-        const dir = yield* tempDir
-        const state = makeState()
-        const hostPort = yield* serveMiniHost(state, { token })
-        const { shared } = yield* startRunner(dir, hostPort)
+        const { state, shared } = yield* registeredRunner
         yield* eventually(() => state.heartbeats.length > 0)
         state.known.clear()
         yield* eventually(() => state.registrations.length === 2)
 
         const client = yield* runnerClient(state.registrations[0]!.url)
         const task = makeTask(shared, [node, "-e", "setInterval(() => {}, 1000)"])
-        state.tasks.set(task.taskId, task)
-        yield* client.tasks.run({ payload: task })
+        yield* submit(state, client, task)
         yield* eventually(() => statusesOf(state, task).includes("running"))
         state.killTaskIds = [task.taskId]
         yield* eventually(() => statusesOf(state, task).includes("killed"))
@@ -266,7 +261,7 @@ describe("Runner start", () => {
     "fails when its port is taken",
     () =>
       Effect.gen(function* () {
-        const dir = yield* tempDir
+        const dir = yield* scopedTempDir("runner")
         const state = makeState()
         const hostPort = yield* serveMiniHost(state)
         const exit = yield* Effect.exit(startRunner(dir, hostPort, hostPort))

@@ -1,5 +1,4 @@
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
@@ -8,11 +7,7 @@ import { Effect, Layer } from "effect"
 import * as HostClient from "../src/HostClient.js"
 import * as StatusOutbox from "../src/StatusOutbox.js"
 import { eventually, freePort, makeState, makeTask, serveMiniHost } from "./miniHost.js"
-
-const tempDir = Effect.acquireRelease(
-  Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), "hakuriver-outbox-"))),
-  (dir) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
-)
+import { scopedTempDir } from "../../../test/kit/index.js"
 
 const update = (taskId: TaskId, status: TaskStatus, exitCode?: number) =>
   new StatusUpdate({
@@ -35,7 +30,7 @@ describe("StatusOutbox", () => {
     "keeps updates on disk while the host is down, then sends them in order; refused ones are dropped",
     () =>
       Effect.gen(function* () {
-        const dir = yield* tempDir
+        const dir = yield* scopedTempDir("outbox")
         const file = path.join(dir, "outbox.json")
         const state = makeState()
         const known = makeTask(dir, ["true"])

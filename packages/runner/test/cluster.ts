@@ -2,8 +2,6 @@
  * Test helpers for runner tests against the real host (`Host.layer` from @hakuriver/host): a
  * config on loopback ports, the host on port 0, and a HostApi client with the token.
  */
-import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { HttpApiClient, HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
@@ -17,14 +15,12 @@ import {
   type TaskStatus
 } from "@hakuriver/sdk"
 import { Effect, Either, Layer } from "effect"
+import { scopedTempDir } from "../../../test/kit/index.js"
 
 export const token = "cluster-test-token"
 
 /** A temp dir removed with the scope. */
-export const tempDir = Effect.acquireRelease(
-  Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), "hakuriver-cluster-"))),
-  (dir) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
-)
+export const tempDir = scopedTempDir("cluster")
 
 /** The config of one member of a test cluster in `dir` (shared dir and database shared). */
 export const configOf = (

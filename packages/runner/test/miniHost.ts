@@ -20,7 +20,8 @@ import {
   type TaskId,
   UnknownNode
 } from "@hakuriver/sdk"
-import { Effect, Layer, Schema, type Scope } from "effect"
+import { Effect, Layer, type Scope } from "effect"
+import { makeTask as makeKitTask, uniqueDigits } from "../../../test/kit/index.js"
 
 class MiniHostApi extends HttpApi.make("MiniHost").add(RunnersGroup).middleware(Authorization) {}
 
@@ -110,38 +111,14 @@ export const freePort = (): Effect.Effect<number> =>
     })
   })
 
-let nextId = 0
-/** A task as the host would send it, with its log paths under `sharedDir`. */
+/** A task as the host would send it (node `r1`), with its log paths under `sharedDir`. */
 export const makeTask = (
   sharedDir: string,
   command: ReadonlyArray<string>,
   extra: Partial<Record<string, unknown>> = {}
 ): Task => {
-  const taskId = `${Date.now()}${String(nextId++).padStart(4, "0")}`
-  return Schema.decodeUnknownSync(Task)({
-    taskId,
-    batchId: taskId,
-    status: "assigning",
-    command,
-    env: {},
-    cores: 1,
-    memoryBytes: null,
-    gpus: [],
-    numaNode: null,
-    target: null,
-    node: "r1",
-    container: "NULL",
-    privileged: false,
-    mounts: [],
-    exitCode: null,
-    error: null,
-    submittedAt: new Date().toISOString(),
-    startedAt: null,
-    finishedAt: null,
-    stdoutPath: `${sharedDir}/task_outputs/${taskId}.out`,
-    stderrPath: `${sharedDir}/task_outputs/${taskId}.err`,
-    ...extra
-  })
+  const taskId = uniqueDigits()
+  return makeKitTask(command, { taskId, batchId: taskId, node: "r1", ...extra }, { sharedDir })
 }
 
 /** Polls `check` until it returns true (every 50 ms, up to `seconds`). */

@@ -35,6 +35,18 @@ const show = (unit: string, properties: ReadonlyArray<string>) =>
     )
   })
 
+/**
+ * Sends `kill` to the fixture and waits for `killed` (kill returned) and `exited` (the task ended),
+ * which may come in either order; returns the task's result.
+ */
+const killAndEnd = (fixture: Effect.Effect.Success<ReturnType<typeof startFixture>>) =>
+  Effect.gen(function* () {
+    yield* fixture.send("kill")
+    const ends = [yield* fixture.nextEvent(), yield* fixture.nextEvent()]
+    expect(ends.map((e) => e.event).sort()).toEqual(["exited", "killed"])
+    return ends.find((e) => e.event === "exited")?.result
+  })
+
 /** The `ps` state letters of the container's processes whose command line contains `marker`. */
 const statesOf = (marker: string) =>
   Effect.gen(function* () {
@@ -130,11 +142,7 @@ describe.skipIf(missing !== undefined)("systemd executor in a booted systemd con
           yield* eventually("the task counts on", readCounter(counter), (n) => n > atResume + 2)
 
           // kill: the task ends by the stop signal and the unit is gone
-          yield* fixture.send("kill")
-          // `killed` (kill returned) and `exited` (the task ended) may come in either order
-          const ends = [yield* fixture.nextEvent(), yield* fixture.nextEvent()]
-          expect(ends.map((e) => e.event).sort()).toEqual(["exited", "killed"])
-          expect(ends.find((e) => e.event === "exited")?.result).toMatchObject({
+          expect(yield* killAndEnd(fixture)).toMatchObject({
             signal: "SIGTERM",
             exitCode: 143,
             oomKilled: false
@@ -292,10 +300,7 @@ describe.skipIf(missing !== undefined)("systemd executor in a booted systemd con
           yield* second.expectEvent("resumed")
           const atResume = yield* readCounter(counter)
           yield* eventually("the recovered task counts on", readCounter(counter), (n) => n > atResume + 2)
-          yield* second.send("kill")
-          const ends = [yield* second.nextEvent(), yield* second.nextEvent()]
-          expect(ends.map((e) => e.event).sort()).toEqual(["exited", "killed"])
-          expect(ends.find((e) => e.event === "exited")?.result).toMatchObject({
+          expect(yield* killAndEnd(second)).toMatchObject({
             exitCode: -1,
             lost: true,
             oomKilled: false

@@ -4,10 +4,9 @@
  * the project (read-only) and a writable shared dir bind-mounted at their own paths.
  */
 import { execFile, execFileSync } from "node:child_process"
-import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { Context, Data, Duration, Effect, Layer, Schedule } from "effect"
+import { scopedTempDir } from "../../../test/kit/index.js"
 
 /** The test image, built by `scripts/images/systemd.sh`. */
 export const systemdImage = "hakuriver-test/systemd:latest"
@@ -73,10 +72,7 @@ export class SystemdContainer extends Context.Tag("test/SystemdContainer")<
 >() {}
 
 const boot = Effect.gen(function* () {
-  const sharedDir = yield* Effect.acquireRelease(
-    Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), "hakuriver-systemd-test-"))),
-    (dir) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
-  )
+  const sharedDir = yield* scopedTempDir("systemd-test")
   const name = `hakuriver-systemd-test-${process.pid}-${Date.now().toString(36)}`
   yield* Effect.acquireRelease(
     docker([

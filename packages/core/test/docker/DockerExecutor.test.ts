@@ -1,19 +1,10 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Schedule, Scope } from "effect"
-import type { EnvName } from "../../src/domain/index.js"
 import { DockerExecutor, type ExecutorError } from "../../src/executor/index.js"
-import {
-  describeDocker,
-  inspectContainer,
-  makeEnvImage,
-  makeTask,
-  nodeDirs,
-  removeEnvImages,
-  tempDir,
-  uniqueEnv
-} from "./dockerKit.js"
+import { describeDocker, inspectContainer, makeTask, suiteEnvImage, uniqueEnv } from "./dockerKit.js"
+import { nodeDirs, scopedTempDir } from "../../../../test/kit/index.js"
 
 const read = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "")
 
@@ -26,17 +17,10 @@ const eventually = <A>(effect: Effect.Effect<A>, check: (a: A) => boolean) =>
   )
 
 describeDocker("DockerExecutor (real engine)", () => {
-  let env: EnvName
-  beforeAll(async () => {
-    env = uniqueEnv("exec")
-    await makeEnvImage(env)
-  })
-  afterAll(async () => {
-    await removeEnvImages(env)
-  })
+  const env = suiteEnvImage("exec")
 
   const setup = Effect.gen(function* () {
-    const root = yield* tempDir("docker-exec")
+    const root = yield* scopedTempDir("docker-exec")
     const dirs = nodeDirs(root)
     const executor = yield* DockerExecutor.make({ tarballDir: dirs.tarballs })
     return { ...dirs, executor }
@@ -263,7 +247,7 @@ describe("DockerExecutor without an engine", () => {
     "reports Unavailable with a clear message",
     () =>
       Effect.gen(function* () {
-        const root = yield* tempDir("docker-none")
+        const root = yield* scopedTempDir("docker-none")
         const dirs = nodeDirs(root)
         const executor = yield* DockerExecutor.make({
           tarballDir: dirs.tarballs,

@@ -1,22 +1,19 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import { fileURLToPath } from "node:url"
-import { afterAll, beforeAll, expect, it } from "@effect/vitest"
+import { expect, it } from "@effect/vitest"
 import { Effect, Exit, Option, Schedule, Schema, Scope } from "effect"
-import { type EnvName, Task } from "../../src/domain/index.js"
+import { Task } from "../../src/domain/index.js"
 import { DockerExecutor } from "../../src/executor/index.js"
 import {
   describeDocker,
   docker,
   inspectContainer,
-  makeEnvImage,
   makeTask,
-  nodeDirs,
-  removeEnvImages,
-  tempDir,
-  uniqueDigits,
-  uniqueEnv
+  suiteEnvImage,
+  uniqueDigits
 } from "./dockerKit.js"
+import { nodeDirs, scopedTempDir } from "../../../../test/kit/index.js"
 
 const fixture = fileURLToPath(new URL("./fixtures/runAndDie.ts", import.meta.url))
 const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url))
@@ -46,20 +43,13 @@ const startRunner = (input: unknown) =>
   )
 
 describeDocker("DockerExecutor survivors and recover", () => {
-  let env: EnvName
-  beforeAll(async () => {
-    env = uniqueEnv("recover")
-    await makeEnvImage(env)
-  })
-  afterAll(async () => {
-    await removeEnvImages(env)
-  })
+  const env = suiteEnvImage("recover")
 
   it.scopedLive(
     "a task outlives its runner (SIGKILL); a new executor finds it by label, re-attaches, appends its logs and reads its exit code",
     () =>
       Effect.gen(function* () {
-        const dirs = nodeDirs(yield* tempDir("docker-recover"))
+        const dirs = nodeDirs(yield* scopedTempDir("docker-recover"))
         const node = `node-${uniqueDigits()}`
         const task = makeTask(["sh", "-c", "echo first; sleep 2; echo second; echo oops >&2; exit 7"], {
           container: env
@@ -108,7 +98,7 @@ describeDocker("DockerExecutor survivors and recover", () => {
     "a container created but never started is not recovered: it is removed",
     () =>
       Effect.gen(function* () {
-        const dirs = nodeDirs(yield* tempDir("docker-created"))
+        const dirs = nodeDirs(yield* scopedTempDir("docker-created"))
         const node = `node-${uniqueDigits()}`
         const task = makeTask(["true"], { container: env })
         const created = yield* Effect.promise(() =>

@@ -1,18 +1,19 @@
 /**
  * Test helpers for tests against the real Docker engine: whether it answers (tests fail in CI
  * when it does not, and are skipped elsewhere), unique env images made from the busybox test
- * image, temp dirs and tasks.
+ * image, and tasks.
  */
 import { spawnSync } from "node:child_process"
-import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import { describe } from "@effect/vitest"
+import { afterAll, beforeAll, describe } from "@effect/vitest"
 import Docker from "dockerode"
-import { Effect, Schema } from "effect"
-import { type EnvName, imageTag, Task } from "../../src/domain/index.js"
-import type { ExecRequest } from "../../src/executor/index.js"
+import { Effect } from "effect"
+import { type EnvName, imageTag, type Task } from "../../src/domain/index.js"
+import { makeTask as makeKitTask, uniqueDigits } from "../../../../test/kit/index.js"
+
+/** A unique id: digits only (task ids) and short enough for env names. */
+export { uniqueDigits }
 
 /** The busybox image that scripts/test-env.sh builds. */
 export const busyboxImage = "hakuriver-test/busybox:latest"
@@ -55,13 +56,6 @@ export const ensureBusybox = async (): Promise<void> => {
   })
   if (r.status !== 0) throw new Error(`cannot build ${busyboxImage}: ${r.stderr}`)
 }
-
-let counter = 0
-/** A unique id: digits only (task ids) and short enough for env names. */
-export const uniqueDigits = (): string =>
-  `${Date.now()}${Math.floor(Math.random() * 1000)
-    .toString()
-    .padStart(3, "0")}${(counter++ % 1000).toString().padStart(3, "0")}`
 
 /** A unique env name for one test. */
 export const uniqueEnv = (prefix: string): EnvName => `t-${prefix}-${uniqueDigits()}` as EnvName
@@ -136,60 +130,23 @@ export const loadEvents = async (id: string, since: number, until: number): Prom
     .filter((e) => e.id === id).length
 }
 
-/** A temp dir removed when the scope closes. */
-export const tempDir = (prefix: string) =>
-  Effect.acquireRelease(
-    Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), `hakuriver-${prefix}-`))),
-    (dir) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
-  )
+/** A unique env image for the current suite: made before its tests, removed after them. */
+export const suiteEnvImage = (prefix: string): EnvName => {
+  const env = uniqueEnv(prefix)
+  beforeAll(async () => {
+    await makeEnvImage(env)
+  })
+  afterAll(async () => {
+    await removeEnvImages(env)
+  })
+  return env
+}
 
 /** A task in `env` with `command`. */
 export const makeTask = (
   command: ReadonlyArray<string>,
   extra: Partial<Record<string, unknown>> = {}
-): Task =>
-  Schema.decodeUnknownSync(Task)({
-    taskId: uniqueDigits(),
-    batchId: "1",
-    status: "assigning",
-    command,
-    env: {},
-    cores: 1,
-    memoryBytes: null,
-    gpus: [],
-    numaNode: null,
-    target: null,
-    node: "n1",
-    container: "hakuriver-base",
-    privileged: false,
-    mounts: [],
-    exitCode: null,
-    error: null,
-    submittedAt: new Date().toISOString(),
-    startedAt: null,
-    finishedAt: null,
-    stdoutPath: "",
-    stderrPath: "",
-    ...extra
-  })
-
-/** The shared and temp dirs of a test node, and a request builder. */
-export const nodeDirs = (root: string) => {
-  const shared = path.join(root, "shared")
-  const temp = path.join(root, "temp")
-  fs.mkdirSync(shared, { recursive: true })
-  fs.mkdirSync(temp, { recursive: true })
-  const request = (task: Task): ExecRequest => ({
-    task,
-    logs: {
-      stdout: path.join(shared, "task_outputs", `${task.taskId}.out`),
-      stderr: path.join(shared, "task_outputs", `${task.taskId}.err`)
-    },
-    sharedDir: shared,
-    localTempDir: temp
-  })
-  return { shared, temp, tarballs: path.join(shared, "hakuriver-containers"), request }
-}
+): Task => makeKitTask(command, { container: "hakuriver-base", ...extra })
 
 /** Inspects a container by id, or `undefined` when it is gone. */
 export const inspectContainer = (id: string) =>

@@ -10,11 +10,10 @@ import {
   makeEnvImage,
   makeImage,
   makeTask,
-  nodeDirs,
   removeEnvImages,
-  tempDir,
   uniqueEnv
 } from "../docker/dockerKit.js"
+import { nodeDirs, scopedTempDir } from "../../../../test/kit/index.js"
 
 const created: Array<EnvName> = []
 const extraTags: Array<string> = []
@@ -65,7 +64,7 @@ describeDocker("EnvSync (real engine)", () => {
     Effect.gen(function* () {
       const env = uniqueEnv(prefix)
       created.push(env)
-      const dirs = nodeDirs(yield* tempDir(`sync-${prefix}`))
+      const dirs = nodeDirs(yield* scopedTempDir(`sync-${prefix}`))
       const store = TarballStore.make(dirs.tarballs)
       const engine = yield* DockerEngine.make()
       const sync = yield* EnvSync.make({ store, engine })

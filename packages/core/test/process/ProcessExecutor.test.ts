@@ -1,60 +1,15 @@
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Option, Schema, Scope } from "effect"
-import { Task } from "../../src/domain/index.js"
-import { type ExecRequest, ProcessExecutor } from "../../src/executor/index.js"
-
-const tempDir = Effect.acquireRelease(
-  Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), "hakuriver-process-"))),
-  (dir) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
-)
-
-let nextId = 1000
-const makeTask = (command: ReadonlyArray<string>, extra: Partial<Record<string, unknown>> = {}) =>
-  Schema.decodeUnknownSync(Task)({
-    taskId: String(nextId++),
-    batchId: "1",
-    status: "assigning",
-    command,
-    env: {},
-    cores: 1,
-    memoryBytes: null,
-    gpus: [],
-    numaNode: null,
-    target: null,
-    node: "n1",
-    container: "NULL",
-    privileged: false,
-    mounts: [],
-    exitCode: null,
-    error: null,
-    submittedAt: new Date().toISOString(),
-    startedAt: null,
-    finishedAt: null,
-    stdoutPath: "",
-    stderrPath: "",
-    ...extra
-  })
+import { Effect, Exit, Option, Scope } from "effect"
+import { ProcessExecutor } from "../../src/executor/index.js"
+import { makeTask, nodeDirs, scopedTempDir } from "../../../../test/kit/index.js"
 
 const setup = Effect.gen(function* () {
-  const dir = yield* tempDir
-  const shared = path.join(dir, "shared")
-  const temp = path.join(dir, "temp")
-  fs.mkdirSync(shared)
-  fs.mkdirSync(temp)
+  const dir = yield* scopedTempDir("process")
+  const { shared, temp, request } = nodeDirs(dir)
   const stateDir = path.join(temp, "process")
   const executor = ProcessExecutor.make({ stateDir, pollInterval: "50 millis" })
-  const request = (task: Task): ExecRequest => ({
-    task,
-    logs: {
-      stdout: path.join(shared, "task_outputs", `${task.taskId}.out`),
-      stderr: path.join(shared, "task_outputs", `${task.taskId}.err`)
-    },
-    sharedDir: shared,
-    localTempDir: temp
-  })
   return { dir, shared, temp, stateDir, executor, request }
 })
 

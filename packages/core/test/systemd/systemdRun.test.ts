@@ -2,9 +2,9 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Schema } from "effect"
+import { Effect } from "effect"
 import fc from "fast-check"
-import { Task } from "../../src/domain/index.js"
+import type { Task } from "../../src/domain/index.js"
 import type { ExecRequest } from "../../src/executor/index.js"
 import { SystemdExecutor } from "../../src/executor/index.js"
 import { findExecutable } from "../../src/executor/systemd/findExecutable.js"
@@ -19,30 +19,13 @@ import {
   taskIdOfUnit,
   unitName
 } from "../../src/executor/systemd/systemdRun.js"
+import { makeTask } from "../../../../test/kit/index.js"
 
-const makeTask = (extra: Partial<Record<string, unknown>> = {}) =>
-  Schema.decodeUnknownSync(Task)({
+/** The task the argv tests share: a fixed id and time, and a command full of shell metacharacters. */
+const trainTask = (extra: Partial<Record<string, unknown>> = {}) =>
+  makeTask(["python3", "train.py", "--lr", "0.1; rm -rf /"], {
     taskId: "1732550000123000",
-    batchId: "1",
-    status: "assigning",
-    command: ["python3", "train.py", "--lr", "0.1; rm -rf /"],
-    env: {},
-    cores: 1,
-    memoryBytes: null,
-    gpus: [],
-    numaNode: null,
-    target: null,
-    node: "n1",
-    container: "NULL",
-    privileged: false,
-    mounts: [],
-    exitCode: null,
-    error: null,
     submittedAt: "2026-11-25T18:00:00.000Z",
-    startedAt: null,
-    finishedAt: null,
-    stdoutPath: "",
-    stderrPath: "",
     ...extra
   })
 
@@ -64,7 +47,7 @@ const valuesOf = (argv: ReadonlyArray<string>, flag: string) =>
 
 describe("systemd-run arguments", () => {
   it("starts a scope named after the task with the CPU quota, memory limit and no swap", () => {
-    const argv = runArgs(request(makeTask({ cores: 2, memoryBytes: 100_000_000 })), options)
+    const argv = runArgs(request(trainTask({ cores: 2, memoryBytes: 100_000_000 })), options)
     const dash = argv.indexOf("--")
     expect(argv.slice(0, 5)).toEqual([
       "systemd-run",
@@ -90,7 +73,7 @@ describe("systemd-run arguments", () => {
         fc.array(arg, { minLength: 1, maxLength: 6 }),
         fc.option(fc.nat(7), { nil: null }),
         (command, numa) => {
-          const argv = runArgs(request(makeTask({ command, numaNode: numa })), options)
+          const argv = runArgs(request(trainTask({ command, numaNode: numa })), options)
           const tail = argv.slice(argv.indexOf("--") + 1)
           expect(tail.slice(numa === null ? 0 : 3)).toEqual(command)
         }
@@ -99,14 +82,14 @@ describe("systemd-run arguments", () => {
   })
 
   it("sets no memory limit when the task has none", () => {
-    const argv = runArgs(request(makeTask()), options)
+    const argv = runArgs(request(trainTask()), options)
     expect(argv.some((a) => a.startsWith("MemoryMax=") || a.startsWith("MemorySwapMax="))).toBe(false)
     expect(argv).toContain("CPUQuota=100%")
   })
 
   it("passes the task's variables and the HAKURIVER_* ones with --setenv", () => {
     const argv = runArgs(
-      request(makeTask({ env: { FOO: "a b=c", HAKURIVER_TASK_ID: "spoofed" }, numaNode: 1 })),
+      request(trainTask({ env: { FOO: "a b=c", HAKURIVER_TASK_ID: "spoofed" }, numaNode: 1 })),
       options
     )
     const dash = argv.indexOf("--")
@@ -120,7 +103,7 @@ describe("systemd-run arguments", () => {
   })
 
   it("wraps a NUMA-targeted command in numactl, binding CPUs and memory to the node", () => {
-    const argv = runArgs(request(makeTask({ numaNode: 1 })), options)
+    const argv = runArgs(request(trainTask({ numaNode: 1 })), options)
     expect(argv.slice(argv.indexOf("--") + 1)).toEqual([
       "/usr/bin/numactl",
       "--cpunodebind=1",
@@ -130,14 +113,14 @@ describe("systemd-run arguments", () => {
       "--lr",
       "0.1; rm -rf /"
     ])
-    const plain = runArgs(request(makeTask()), options)
+    const plain = runArgs(request(trainTask()), options)
     expect(plain).not.toContain("/usr/bin/numactl")
     expect(valuesOf(plain, "--setenv")).toContain("HAKURIVER_TARGET_NUMA_NODE=")
   })
 
   it("goes through sudo -n when not root, for systemd-run and systemctl alike", () => {
     const sudo = { sudo: true }
-    expect(runArgs(request(makeTask()), { ...options, sudo: true }).slice(0, 3)).toEqual([
+    expect(runArgs(request(trainTask()), { ...options, sudo: true }).slice(0, 3)).toEqual([
       "sudo",
       "-n",
       "systemd-run"
@@ -238,7 +221,7 @@ describe("SystemdExecutor on this machine", () => {
   it.effect("refuses a task that asks for GPUs", () =>
     Effect.gen(function* () {
       const executor = SystemdExecutor.make({ sudo: false })
-      const error = yield* Effect.scoped(executor.run(request(makeTask({ gpus: [0] })))).pipe(Effect.flip)
+      const error = yield* Effect.scoped(executor.run(request(trainTask({ gpus: [0] })))).pipe(Effect.flip)
       expect(error.reason).toBe("StartFailed")
       expect(error.detail).toContain("GPUs")
     })
@@ -247,7 +230,7 @@ describe("SystemdExecutor on this machine", () => {
   it.effect("refuses a NUMA task when numactl cannot be found", () =>
     Effect.gen(function* () {
       const executor = SystemdExecutor.make({ sudo: false, numactlPath: "/nonexistent/numactl" })
-      const error = yield* Effect.scoped(executor.run(request(makeTask({ numaNode: 0 })))).pipe(Effect.flip)
+      const error = yield* Effect.scoped(executor.run(request(trainTask({ numaNode: 0 })))).pipe(Effect.flip)
       expect(error.reason).toBe("StartFailed")
       expect(error.detail).toContain("numactl_path")
     })
