@@ -287,6 +287,7 @@ const make = Effect.gen(function* () {
           executors = excluded.executors, status = 'online', last_heartbeat_at = excluded.last_heartbeat_at`.pipe(
       Effect.asVoid,
       Effect.orDie,
+      Effect.ensuring(nodesChanged),
       Effect.withSpan("Store.upsertNode")
     )
 
@@ -303,7 +304,7 @@ const make = Effect.gen(function* () {
           return Option.some(before.status)
         })
       )
-      .pipe(Effect.orDie, Effect.withSpan("Store.heartbeat"))
+      .pipe(Effect.orDie, Effect.ensuring(nodesChanged), Effect.withSpan("Store.heartbeat"))
 
   const getNode = (name: string) =>
     Effect.flatMap(sql`SELECT * FROM nodes WHERE name = ${name}`, (rows) =>
@@ -312,9 +313,28 @@ const make = Effect.gen(function* () {
         : Effect.map(toNode(rows[0]), Option.some)
     ).pipe(Effect.orDie)
 
-  const listNodes = Effect.flatMap(sql`SELECT * FROM nodes ORDER BY name`, (rows) =>
-    Effect.forEach(rows, toNode)
-  ).pipe(Effect.orDie)
+  // listNodes runs per submit and per placement round: the decoded list is kept until the next
+  // write to the nodes table (each write bumps the version; a read that raced one is not kept)
+  let nodesVersion = 0
+  let nodesCache: ReadonlyArray<NodeRecord> | undefined
+  const nodesChanged = Effect.sync(() => {
+    nodesVersion++
+    nodesCache = undefined
+  })
+  const listNodes = Effect.suspend(() => {
+    if (nodesCache !== undefined) return Effect.succeed(nodesCache)
+    const version = nodesVersion
+    return Effect.flatMap(sql`SELECT * FROM nodes ORDER BY name`, (rows) =>
+      Effect.forEach(rows, toNode)
+    ).pipe(
+      Effect.tap((nodes) =>
+        Effect.sync(() => {
+          if (version === nodesVersion) nodesCache = nodes
+        })
+      ),
+      Effect.orDie
+    )
+  })
 
   const markNodeOffline = (name: string, reason: string, now: string, staleBefore?: string) =>
     sql
@@ -344,6 +364,7 @@ const make = Effect.gen(function* () {
       )
       .pipe(
         Effect.orDie,
+        Effect.ensuring(nodesChanged),
         Effect.tap((lost) => events.publish(lost.map(change))),
         Effect.withSpan("Store.markNodeOffline")
       )
