@@ -1,6 +1,6 @@
 /**
- * A parameter sweep: hakurun's span syntax expanded in a script, every run submitted to the
- * cluster, all waited for together, results printed as a table.
+ * A parameter sweep: hakurun's span syntax expanded in a script, all runs submitted to the
+ * cluster as ONE batch (one batch id), waited for together, results printed as a table.
  *
  *   npx tsx examples/sweep.ts
  */
@@ -13,8 +13,8 @@ const template = ["sh", "-c", 'echo "n=$1 mode=$2 result=$(($1 * 10))"', "sweep"
 const runs = Sweep.expandSync(template) // throws InvalidInput on a malformed span
 console.log(`${runs.length} runs`)
 
-const submitted = await Promise.all(runs.map((command) => cluster.submit({ command, cores: 0.5 })))
-const ids = submitted.flatMap((s) => s.taskIds)
+const { batchId, taskIds: ids } = await cluster.submitBatch(runs.map((command) => ({ command, cores: 0.5 })))
+console.log(`batch ${batchId}`)
 
 let shown = -1
 const tasks = await cluster.wait(ids, {

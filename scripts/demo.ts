@@ -78,10 +78,10 @@ try {
   say(
     `submitting ${commands.length} tasks: ${template.map((a) => (a.includes(" ") ? JSON.stringify(a) : a)).join(" ")}`
   )
-  const submitted = await Promise.all(
-    commands.map((command) => client.submit({ command, container, cores: 0.5 }))
+  const { batchId, taskIds: ids } = await client.submitBatch(
+    commands.map((command) => ({ command, container, cores: 0.5 }))
   )
-  const ids = submitted.flatMap((s) => s.taskIds)
+  say(`batch ${batchId}: tasks ${ids.join(", ")}`)
 
   const tasks: ReadonlyArray<Task> = await client.wait(ids, {
     onUpdate: (ts) => {

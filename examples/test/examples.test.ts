@@ -61,10 +61,11 @@ describe("examples against an embedded cluster", () => {
     expect(run.stdout).toMatch(/^output: hello from .+, GREETING=hi$/m)
   }, 120_000)
 
-  it("sweep.ts: 6 runs from two spans, in hakurun order, all completed", async () => {
+  it("sweep.ts: 6 runs from two spans, in hakurun order, one batch, all completed", async () => {
     const run = await example("sweep.ts")
     expect(run.code).toBe(0)
     expect(run.stdout).toMatch(/^6 runs$/m)
+    expect(run.stdout).toMatch(/^batch [0-9]+$/m)
     expect(run.stdout).toMatch(/^6\/6 done$/m)
     const results = run.stdout.split("\n").filter((l) => l.includes("completed"))
     expect(results).toEqual([

@@ -18,7 +18,7 @@ import {
 import { Clock, Context, Effect, Either, Layer, Option } from "effect"
 import { HostConfig, isoOf, logPaths } from "./HostConfig.js"
 import { capacityOf } from "./Placer.js"
-import { type Request, rejectionMessage, validate } from "./Scheduler.js"
+import { type NodeCapacity, type Request, rejectionMessage, validate } from "./Scheduler.js"
 import * as MountPolicy from "./security/MountPolicy.js"
 import { Store, type TaskDraft } from "./Store.js"
 
@@ -28,7 +28,11 @@ import { Store, type TaskDraft } from "./Store.js"
  */
 export class Submission extends Context.Tag("@hakuriver/host/Submission")<
   Submission,
-  { readonly submit: (spec: TaskSpec) => Effect.Effect<SubmitResponse, BadRequest> }
+  {
+    readonly submit: (spec: TaskSpec) => Effect.Effect<SubmitResponse, BadRequest>
+    /** Several specs as one batch (a sweep): one batch id; refused targets named `[i] target`. */
+    readonly submitMany: (specs: ReadonlyArray<TaskSpec>) => Effect.Effect<SubmitResponse, BadRequest>
+  }
 >() {}
 
 const make = Effect.gen(function* () {
@@ -60,10 +64,14 @@ const make = Effect.gen(function* () {
     })
   }
 
-  const submit = Effect.fn("Submission.submit")(function* (spec: TaskSpec) {
+  /** The drafts of one spec, and its refused targets (labelled with `label`). */
+  const draftsOf = (
+    spec: TaskSpec,
+    nodes: ReadonlyArray<NodeCapacity>,
+    label: (target: string) => string
+  ) => {
     const base = common(spec)
-    if (Either.isLeft(base)) return yield* Effect.fail(new BadRequest({ message: base.left }))
-    const nodes = (yield* store.listNodes).map(capacityOf)
+    if (Either.isLeft(base)) return Either.left(base.left)
     const requestFor = (t: Target | null): Request => ({
       node: t?.node ?? null,
       numa: t?.numa ?? null,
@@ -80,7 +88,7 @@ const make = Effect.gen(function* () {
       if (Either.isLeft(checked)) {
         failed.push(
           new FailedTarget({
-            target: t === null ? "(any node)" : formatTarget(t),
+            target: label(t === null ? "(any node)" : formatTarget(t)),
             reason: rejectionMessage(checked.left)
           })
         )
@@ -92,6 +100,22 @@ const make = Effect.gen(function* () {
         numaNode: t?.numa ?? null,
         target: t === null ? null : formatTarget(t)
       })
+    }
+    return Either.right({ drafts, failed })
+  }
+
+  const submitMany = Effect.fn("Submission.submitMany")(function* (specs: ReadonlyArray<TaskSpec>) {
+    const nodes = (yield* store.listNodes).map(capacityOf)
+    const drafts: Array<TaskDraft> = []
+    const failed: Array<FailedTarget> = []
+    for (const [i, spec] of specs.entries()) {
+      const label = specs.length === 1 ? (t: string) => t : (t: string) => `[${i}] ${t}`
+      const one = draftsOf(spec, nodes, label)
+      if (Either.isLeft(one)) {
+        return yield* Effect.fail(new BadRequest({ message: label(one.left) }))
+      }
+      drafts.push(...one.right.drafts)
+      failed.push(...one.right.failed)
     }
     if (drafts.length === 0) {
       return yield* Effect.fail(
@@ -105,7 +129,9 @@ const make = Effect.gen(function* () {
     return new SubmitResponse({ batchId, taskIds: tasks.map((t) => t.taskId), failedTargets: failed })
   })
 
-  return Submission.of({ submit })
+  const submit = (spec: TaskSpec) => submitMany([spec])
+
+  return Submission.of({ submit, submitMany })
 })
 
 /** @category layers */

@@ -26,6 +26,7 @@ import {
 } from "../domain/index.js"
 import { BadRequest, Conflict, NotFound, Unavailable, UnknownNode } from "./errors.js"
 import {
+  BatchSubmitRequest,
   CreateContainerRequest,
   EnvContainer,
   HealthReport,
@@ -74,6 +75,12 @@ export class TasksGroup extends HttpApiGroup.make("tasks")
   .add(
     HttpApiEndpoint.post("submit", "/tasks")
       .setPayload(TaskSpec.annotations(strict))
+      .addSuccess(SubmitResponse)
+      .addError(BadRequest)
+  )
+  .add(
+    HttpApiEndpoint.post("submitBatch", "/tasks/batch")
+      .setPayload(BatchSubmitRequest.annotations(strict))
       .addSuccess(SubmitResponse)
       .addError(BadRequest)
   )

@@ -15,11 +15,21 @@ import {
   TaskStatus
 } from "../domain/index.js"
 import { ExecutorKind } from "../domain/Node.js"
+import { TaskSpec } from "../domain/TaskSpec.js"
 
 /** A target of a submission that was refused, and why. @category models */
 export class FailedTarget extends Schema.Class<FailedTarget>("FailedTarget")({
   target: Schema.String,
   reason: Schema.String
+}) {}
+
+/**
+ * Several submissions as ONE batch (a sweep): one batch id for all their tasks. Each spec is
+ * checked on its own; refused targets are listed as `[i] target` with the spec's index.
+ * @category models
+ */
+export class BatchSubmitRequest extends Schema.Class<BatchSubmitRequest>("BatchSubmitRequest")({
+  tasks: Schema.NonEmptyArray(TaskSpec).pipe(Schema.maxItems(10_000))
 }) {}
 
 /** @category models */

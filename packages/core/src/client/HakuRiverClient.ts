@@ -97,6 +97,10 @@ export declare namespace HakuRiverClient {
     readonly api: HostApiClient
     /** Submits one task per target (or one placed task); refused targets are listed, not thrown. */
     readonly submit: (request: SubmitRequest) => Effect.Effect<SubmitResponse, HakuRiverFailure>
+    /** Submits several requests as ONE batch (a sweep): one batch id for all their tasks. */
+    readonly submitBatch: (
+      requests: ReadonlyArray<SubmitRequest>
+    ) => Effect.Effect<SubmitResponse, HakuRiverFailure>
     /** One task. */
     readonly status: (id: string) => Effect.Effect<Task, HakuRiverFailure>
     /** Waits until every task is final (long-polls the host) and returns them in the given order. */
@@ -182,6 +186,15 @@ const make = (connection: Connection) =>
     const submit = Effect.fn("HakuRiverClient.submit")(function* (request: SubmitRequest) {
       const payload = yield* toTaskSpec(request)
       return yield* call(api.tasks.submit({ payload }))
+    })
+
+    const submitBatch = Effect.fn("HakuRiverClient.submitBatch")(function* (
+      requests: ReadonlyArray<SubmitRequest>
+    ) {
+      const [first, ...rest] = yield* Effect.forEach(requests, toTaskSpec)
+      if (first === undefined)
+        return yield* Effect.fail(hakuRiverError("BadRequest", "a batch needs at least one task"))
+      return yield* call(api.tasks.submitBatch({ payload: { tasks: [first, ...rest] } }))
     })
 
     const status = Effect.fn("HakuRiverClient.status")(function* (id: string) {
@@ -292,6 +305,7 @@ const make = (connection: Connection) =>
       connection,
       api,
       submit,
+      submitBatch,
       status,
       wait,
       kill: control("kill"),

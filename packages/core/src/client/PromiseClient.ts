@@ -48,6 +48,8 @@ export interface LogsOptions {
 export interface PromiseClient {
   /** Submits one task per target (or one placed task); refused targets are listed in `failedTargets`. */
   readonly submit: (request: SubmitRequest) => Promise<SubmitResponse>
+  /** Submits several requests as ONE batch (a sweep): one batch id for all their tasks. */
+  readonly submitBatch: (requests: ReadonlyArray<SubmitRequest>) => Promise<SubmitResponse>
   /** One task. */
   readonly status: (id: string) => Promise<Task>
   /** Resolves with the final tasks (in the given order) once every one of them is final. */
@@ -173,6 +175,7 @@ export const connect = (options: ConnectOptions = {}): PromiseClient => {
 
   return {
     submit: (request) => use((c) => c.submit(request)),
+    submitBatch: (requests) => use((c) => c.submitBatch(requests)),
     status: (id) => use((c) => c.status(id)),
     wait: (ids, options = {}) => {
       const { onUpdate } = options

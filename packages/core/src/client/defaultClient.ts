@@ -26,6 +26,16 @@ const client = (): PromiseClient => connect()
 export const submit = (request: SubmitRequest) => client().submit(request)
 
 /**
+ * Submits several requests to the default cluster as ONE batch (e.g. a sweep expanded with
+ * `Sweep.expandSync`): one batch id for all their tasks.
+ * @category calls
+ * @example
+ * const runs = Sweep.expandSync(["python", "train.py", "--lr", "span:[0.1,0.01]"])
+ * const { batchId, taskIds } = await submitBatch(runs.map((command) => ({ command })))
+ */
+export const submitBatch = (requests: ReadonlyArray<SubmitRequest>) => client().submitBatch(requests)
+
+/**
  * One task of the default cluster.
  * @category calls
  */

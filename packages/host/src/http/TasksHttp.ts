@@ -40,6 +40,7 @@ export const TasksHttpLive = HttpApiBuilder.group(HostApi, "tasks", (handlers) =
     const logs = yield* Logs
     return handlers
       .handle("submit", ({ payload }) => submission.submit(payload))
+      .handle("submitBatch", ({ payload }) => submission.submitMany(payload.tasks))
       .handle("list", ({ urlParams }) =>
         Effect.gen(function* () {
           const statuses = urlParams.status === undefined ? undefined : yield* parseStatuses(urlParams.status)
