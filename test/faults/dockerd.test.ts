@@ -1,7 +1,8 @@
 /**
  * The Docker engine stopped while tasks run. The test starts a PRIVATE dockerd (its own data
- * root, exec root, pid file and socket, no bridge, no iptables) so the engine other tests use is
- * never touched, imports the busybox test image into it, and points a runner at it with
+ * root, exec root, pid file, socket and bridge, no iptables) so the engine other tests use is
+ * never touched (NOT `--bridge=none`: a dockerd started that way deletes the host's `docker0`,
+ * breaking every other engine's bridge network), imports the busybox test image into it, and points a runner at it with
  * DOCKER_HOST. Stopping that dockerd fails the running task with a clear reason; the runner stays
  * up; once the dockerd is back, tasks run again.
  */
@@ -32,6 +33,8 @@ const available =
 const dockerIt = available || ci ? it : it.skip
 
 const engineDir = fs.mkdtempSync("/tmp/hkrd-")
+// the private engine's own bridge (interface names are at most 15 characters)
+const bridge = `hkrd${process.pid % 100000}`
 const socket = path.join(engineDir, "docker.sock")
 const dockerHost = `unix://${socket}`
 const dir = makeTempDir("dockerd")
@@ -40,6 +43,8 @@ let engine: ChildProcess | undefined
 let url = ""
 
 const startEngine = async () => {
+  spawnSync("ip", ["link", "add", bridge, "type", "bridge"], { stdio: "ignore" })
+  spawnSync("ip", ["link", "set", bridge, "up"], { stdio: "ignore" })
   const log = fs.openSync(path.join(engineDir, "dockerd.log"), "a")
   engine = spawn(
     "dockerd",
@@ -52,7 +57,7 @@ const startEngine = async () => {
       path.join(engineDir, "docker.pid"),
       "-H",
       dockerHost,
-      "--bridge=none",
+      `--bridge=${bridge}`,
       "--iptables=false",
       "--ip-masq=false"
     ],
@@ -107,6 +112,7 @@ afterAll(async () => {
   spawnSync("umount", ["-l", path.join(engineDir, "exec", "netns", "default")], { stdio: "ignore" })
   spawnSync("umount", ["-l", path.join(engineDir, "exec")], { stdio: "ignore" })
   spawnSync("umount", ["-l", path.join(engineDir, "data")], { stdio: "ignore" })
+  spawnSync("ip", ["link", "del", bridge], { stdio: "ignore" })
   fs.rmSync(engineDir, { recursive: true, force: true })
   fs.rmSync(dir, { recursive: true, force: true })
 }, 60_000)
