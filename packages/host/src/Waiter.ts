@@ -42,11 +42,11 @@ const make = Effect.gen(function* () {
     const first = yield* read
     if (ready(first)) return first
     // statuses followed from the changes, so that the tasks are read once per answer (not once
-    // per change); a wait on more than 32 tasks gathers the changes of a short window (0.25 ms a
-    // task, at most 250 ms) before it answers, so that following N tasks costs O(N) a window, not
-    // O(N) per change (the answer holds every task)
+    // per change); a wait on more than 32 tasks gathers the changes of a short window (1 ms a
+    // task, at most 1 s) before it answers, so that following N tasks costs O(N) a window, not
+    // O(N) per change (the answer holds every task; the end of the last one answers at once)
     const statuses = new Map<string, Task["status"]>(first.map((t) => [t.taskId, t.status]))
-    const window = Duration.millis(Math.min(250, ids.length / 4))
+    const window = Duration.millis(Math.min(1000, ids.length))
     const untilChange: Effect.Effect<ReadonlyArray<Task>, NotFound> = Effect.gen(function* () {
       for (;;) {
         const change = yield* Queue.take(sub)
