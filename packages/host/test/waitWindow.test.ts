@@ -32,12 +32,14 @@ describe("Waiter on many tasks", () => {
       const waiter = yield* Waiter.Waiter
       const { tasks } = yield* store.submit(Array(40).fill(draft), logs, "t0", 1)
       const ids = tasks.map((t) => t.taskId)
-      const known: Record<string, TaskStatus> = Object.fromEntries(ids.map((id) => [id, "pending"]))
+      const [head, ...tail] = ids
+      if (head === undefined) return yield* Effect.die("no tasks submitted")
+      const taskIds: readonly [TaskId, ...Array<TaskId>] = [head, ...tail]
+      const known: Record<TaskId, TaskStatus> = {}
+      for (const id of ids) known[id] = "pending"
       const settle = Effect.repeatN(Effect.yieldNow(), 50)
 
-      const waiting = yield* Effect.fork(
-        waiter.wait(new WaitRequest({ taskIds: ids, known, timeoutMs: 30_000 }))
-      )
+      const waiting = yield* Effect.fork(waiter.wait(new WaitRequest({ taskIds, known, timeoutMs: 30_000 })))
       yield* settle
       yield* store.transition(ids[0]!, "killed", "t1")
       yield* settle
@@ -50,9 +52,10 @@ describe("Waiter on many tasks", () => {
 
       // when the change ends the last unfinished task, it answers without waiting for the window
       for (const id of ids.slice(2, -1)) yield* store.transition(id, "killed", "t2")
-      const allButLast = Object.fromEntries(ids.map((id, i) => [id, i < 39 ? "killed" : "pending"]))
+      const allButLast: Record<TaskId, TaskStatus> = {}
+      for (const [i, id] of ids.entries()) allButLast[id] = i < 39 ? "killed" : "pending"
       const last = yield* Effect.fork(
-        waiter.wait(new WaitRequest({ taskIds: ids, known: allButLast, timeoutMs: 30_000 }))
+        waiter.wait(new WaitRequest({ taskIds, known: allButLast, timeoutMs: 30_000 }))
       )
       yield* settle
       yield* store.transition(ids[39]!, "killed", "t3")
