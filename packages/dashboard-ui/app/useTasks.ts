@@ -5,12 +5,24 @@
 import { useEffect, useState } from "preact/hooks"
 import { ApiError, api, type TaskFilter } from "./api.js"
 import { onTaskChange } from "./live.js"
+import { later } from "./taskOrder.js"
 import type { Task } from "./types.js"
 
 const matches = (task: Task, filter: TaskFilter): boolean =>
   (filter.status === undefined || filter.status === "" || filter.status.split(",").includes(task.status)) &&
   (filter.node === undefined || filter.node === "" || task.node === filter.node) &&
   (filter.batch === undefined || filter.batch === "" || task.batchId === filter.batch)
+
+/** A fetched page merged with what the stream delivered meanwhile. */
+const mergeFetched = (fetched: ReadonlyArray<Task>, current: ReadonlyArray<Task>, filter: TaskFilter) => {
+  const byId = new Map(current.map((t) => [t.taskId, t]))
+  const merged = fetched.map((t) => later(t, byId.get(t.taskId)))
+  const known = new Set(fetched.map((t) => t.taskId))
+  const arrived =
+    (filter.offset ?? 0) > 0 ? [] : current.filter((t) => !known.has(t.taskId) && matches(t, filter))
+  const next = [...merged, ...arrived].sort(newestFirst)
+  return filter.limit === undefined ? next : next.slice(0, filter.limit)
+}
 
 /** Newest first, as the host lists them. */
 const newestFirst = (a: Task, b: Task): number =>
@@ -30,7 +42,7 @@ export const useTasks = (filter: TaskFilter) => {
       .tasks(filter)
       .then((list) => {
         if (cancelled) return
-        setTasks(list)
+        setTasks((current) => mergeFetched(list, current, filter))
         setError("")
       })
       .catch((e: unknown) => {
@@ -72,7 +84,7 @@ export const useTask = (id: string) => {
     api
       .task(id)
       .then((t) => {
-        if (!cancelled) setTask(t)
+        if (!cancelled) setTask((current) => (current?.taskId === t.taskId ? later(t, current) : t))
       })
       .catch((e: unknown) => {
         if (!cancelled) setError(e instanceof ApiError ? e.message : String(e))
