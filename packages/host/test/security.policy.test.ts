@@ -8,7 +8,8 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { Option } from "effect"
-import { Exposure, MountPolicy } from "../src/security/index.js"
+import { Exposure } from "@hakuriver/sdk"
+import { MountPolicy } from "../src/security/index.js"
 import { testConfig } from "./support/harness.js"
 
 const segment = fc.stringMatching(/^[a-z0-9_-]{1,8}$/)

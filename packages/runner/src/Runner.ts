@@ -17,7 +17,14 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { HttpApiBuilder, type HttpServerError } from "@effect/platform"
 import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
-import { authorizationLayer, type HakuRiverConfig, InvalidInput, NodeName, RunnerApi } from "@hakuriver/sdk"
+import {
+  authorizationLayer,
+  Exposure,
+  type HakuRiverConfig,
+  InvalidInput,
+  NodeName,
+  RunnerApi
+} from "@hakuriver/sdk"
 import type { Executors } from "@hakuriver/sdk/executor"
 import { Duration, Effect, Either, Layer, Schema } from "effect"
 import * as HostClient from "./HostClient.js"
@@ -26,7 +33,6 @@ import * as Probe from "./probe/Probe.js"
 import * as RunnerExecutors from "./RunnerExecutors.js"
 import { InfoLive, TasksLive } from "./RunnerHttp.js"
 import * as RunnerIdentity from "./RunnerIdentity.js"
-import * as Exposure from "./security/Exposure.js"
 import * as StatusOutbox from "./StatusOutbox.js"
 import * as TaskSupervisor from "./TaskSupervisor.js"
 
@@ -108,7 +114,7 @@ export const layerWith = (config: HakuRiverConfig): Layer.Layer<never, RunnerSta
       const link = HostLink.layer({ heartbeatInterval: Duration.seconds(config.timing.heartbeat_interval) })
       return Layer.flatMap(http, () => link).pipe(
         Layer.provide(services),
-        Layer.merge(Exposure.warnLayer(config.network.runner_bind_ip, token))
+        Layer.merge(Exposure.warnLayer("runner", config.network.runner_bind_ip, token))
       )
     })
   )

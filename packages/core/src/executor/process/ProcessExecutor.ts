@@ -12,9 +12,8 @@
  * @since 0.1.0
  */
 import { type ChildProcess, spawn } from "node:child_process"
-import * as fs from "node:fs"
 import * as os from "node:os"
-import * as path from "node:path"
+import { closeLogFiles, type LogFds, openLogFiles } from "../logFiles.js"
 import { Deferred, Duration, Effect, Option, Schedule } from "effect"
 import type { Task, TaskId } from "../../domain/index.js"
 import {
@@ -108,43 +107,6 @@ const groupControl = (pid: number | undefined, taskId: TaskId) => {
   }
 }
 
-const openLogs = (logs: ExecRequest["logs"]) =>
-  Effect.try({
-    try: () => {
-      fs.mkdirSync(path.dirname(logs.stdout), { recursive: true })
-      fs.mkdirSync(path.dirname(logs.stderr), { recursive: true })
-      const out = fs.openSync(logs.stdout, "a")
-      const err = logs.stderr === logs.stdout ? out : fs.openSync(logs.stderr, "a")
-      return { out, err }
-    },
-    catch: (e) => fail("StartFailed", `cannot open the log files: ${(e as Error).message}`)
-  }).pipe(Effect.flatMap((fds) => roomForLogs(logs, fds)))
-
-/** Below this many free bytes the log dir counts as full: a task could not write its output. */
-const minimumFreeBytes = 64 * 1024
-
-/** Fails (closing the logs) when the log dir is full, so the task ends with a clear reason. */
-const roomForLogs = (logs: ExecRequest["logs"], fds: { readonly out: number; readonly err: number }) => {
-  const dir = path.dirname(logs.stdout)
-  const stats = Effect.try(() => fs.statfsSync(dir)).pipe(Effect.option)
-  return Effect.flatMap(stats, (found) => {
-    const free = found._tag === "Some" ? found.value.bavail * found.value.bsize : Number.POSITIVE_INFINITY
-    if (free >= minimumFreeBytes) return Effect.succeed(fds)
-    closeFds(fds)
-    return Effect.fail(
-      fail(
-        "StartFailed",
-        `cannot write the log files: no space left on device (ENOSPC) in ${dir}, ${free} bytes free`
-      )
-    )
-  })
-}
-
-const closeFds = (fds: { readonly out: number; readonly err: number }) => {
-  fs.closeSync(fds.out)
-  if (fds.err !== fds.out) fs.closeSync(fds.err)
-}
-
 /**
  * Makes the process executor.
  * @category constructors
@@ -153,7 +115,7 @@ export const make = (options: ProcessExecutorOptions): Executor => {
   const baseEnv = options.baseEnv ?? process.env
   const pollInterval = Duration.decode(options.pollInterval ?? "500 millis")
 
-  const spawnTask = (request: ExecRequest, fds: { readonly out: number; readonly err: number }) =>
+  const spawnTask = (request: ExecRequest, fds: LogFds) =>
     Effect.try({
       try: () => {
         const [program, ...args] = request.task.command
@@ -167,13 +129,13 @@ export const make = (options: ProcessExecutorOptions): Executor => {
         })
       },
       catch: (e) => fail("StartFailed", `cannot start ${request.task.command[0]}: ${(e as Error).message}`)
-    }).pipe(Effect.ensuring(Effect.sync(() => closeFds(fds))))
+    }).pipe(Effect.ensuring(Effect.sync(() => closeLogFiles(fds))))
 
   const run = Effect.fn("ProcessExecutor.run")(function* (request: ExecRequest) {
     const { task } = request
     yield* Effect.annotateCurrentSpan("taskId", task.taskId)
     const done = yield* Deferred.make<ExitResult, ExecutorError>()
-    const fds = yield* openLogs(request.logs)
+    const fds = yield* openLogFiles("process", request.logs)
     const child: ChildProcess = yield* Effect.acquireRelease(
       spawnTask(request, fds).pipe(
         Effect.tap((child) =>

@@ -16,7 +16,7 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
-import * as path from "node:path"
+import { closeLogFiles, openLogFiles } from "../logFiles.js"
 import { Deferred, Duration, Effect, Option, Ref } from "effect"
 import type { HakuRiverConfig } from "../../config/index.js"
 import type { TaskId } from "../../domain/index.js"
@@ -78,23 +78,6 @@ const signalNumber = (signal: string): number =>
 
 /** Whether this machine mounts the legacy cgroup v1 hierarchy (systemd then cannot see OOM kills). */
 const legacyCgroups = (): boolean => !fs.existsSync("/sys/fs/cgroup/cgroup.controllers")
-
-const openLogs = (logs: ExecRequest["logs"]) =>
-  Effect.try({
-    try: () => {
-      fs.mkdirSync(path.dirname(logs.stdout), { recursive: true })
-      fs.mkdirSync(path.dirname(logs.stderr), { recursive: true })
-      const out = fs.openSync(logs.stdout, "a")
-      const err = logs.stderr === logs.stdout ? out : fs.openSync(logs.stderr, "a")
-      return { out, err }
-    },
-    catch: (e) => fail("StartFailed", `cannot open the log files: ${(e as Error).message}`)
-  })
-
-const closeFds = (fds: { readonly out: number; readonly err: number }) => {
-  fs.closeSync(fds.out)
-  if (fds.err !== fds.out) fs.closeSync(fds.err)
-}
 
 /** Repeats a check every `interval` until `done` holds or `tries` checks were made; gives the last value. */
 const pollUntil =
@@ -257,7 +240,7 @@ export const make = (options: SystemdExecutorOptions = {}): Executor => {
       readonly error?: string
     }>()
     const killed = yield* Ref.make(false)
-    const fds = yield* openLogs(request.logs)
+    const fds = yield* openLogFiles("systemd", request.logs)
 
     const child: ChildProcess = yield* Effect.acquireRelease(
       Effect.try({
@@ -278,7 +261,7 @@ export const make = (options: SystemdExecutorOptions = {}): Executor => {
           return child
         },
         catch: (e) => fail("StartFailed", `cannot start ${argv[0]}: ${(e as Error).message}`)
-      }).pipe(Effect.ensuring(Effect.sync(() => closeFds(fds)))),
+      }).pipe(Effect.ensuring(Effect.sync(() => closeLogFiles(fds)))),
       () =>
         Effect.gen(function* () {
           if (!(yield* Deferred.isDone(exited))) {

@@ -1,5 +1,5 @@
 /**
- * The startup warning for a server that listens beyond loopback without a token.
+ * The startup warning of a host or runner that listens beyond loopback without a token.
  *
  * @since 0.1.0
  */
@@ -22,23 +22,32 @@ export const isLoopback = (bindIp: string): boolean => {
   )
 }
 
+const reach = {
+  host: { what: "this cluster", token: "(hakuriver init config --generate-token)" },
+  runner: { what: "this node", token: "(the same as the host's)" }
+} as const
+
 /**
- * The warning for a server of `role` bound to `bindIp` with `token` ("" = none): present when
+ * The warning for the `role` server bound to `bindIp` with `token` ("" = none): present when
  * there is no token and the address is not loopback.
  * @category security
  */
-export const exposureWarning = (role: string, bindIp: string, token: string): Option.Option<string> =>
+export const exposureWarning = (
+  role: keyof typeof reach,
+  bindIp: string,
+  token: string
+): Option.Option<string> =>
   token !== "" || isLoopback(bindIp)
     ? Option.none()
     : Option.some(
-        `SECURITY WARNING: the ${role} listens on ${bindIp} without a token: anyone who can reach it can run commands on this cluster. Set [security] token (hakuriver init config --generate-token) or bind to 127.0.0.1.`
+        `SECURITY WARNING: the ${role} listens on ${bindIp} without a token: anyone who can reach it can run commands on ${reach[role].what}. Set [security] token ${reach[role].token} or bind to 127.0.0.1.`
       )
 
 /**
  * Logs {@link exposureWarning} once, as a warning, when the layer is built.
  * @category layers
  */
-export const warnLayer = (role: string, bindIp: string, token: string): Layer.Layer<never> =>
+export const warnLayer = (role: keyof typeof reach, bindIp: string, token: string): Layer.Layer<never> =>
   Layer.effectDiscard(
     Option.match(exposureWarning(role, bindIp, token), {
       onNone: () => Effect.void,
