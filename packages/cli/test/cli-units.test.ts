@@ -3,12 +3,13 @@
  */
 import { ValidationError, HelpDoc } from "@effect/cli"
 import { describe, expect, it } from "@effect/vitest"
-import { hakuRiverError, Task } from "@hakuriver/sdk"
-import { Option, Schema } from "effect"
+import { hakuRiverError, type Task } from "@hakuriver/sdk"
+import { Option } from "effect"
 import fc from "fast-check"
 import { CliFailure, describeFailure } from "../src/CliFailure.js"
 import { splitAtDashDash } from "../src/TrailingCommand.js"
 import { progressLine } from "../src/WaitProgress.js"
+import { makeTask } from "../../../test/kit/index.js"
 
 describe("splitAtDashDash", () => {
   it("gives everything after the first -- to the command, untouched", () => {
@@ -54,26 +55,10 @@ describe("exit codes", () => {
 })
 
 const task = (id: string, status: Task["status"]) =>
-  Schema.decodeUnknownSync(Task)({
+  makeTask(["true"], {
     taskId: id,
-    batchId: "1",
     status,
-    command: ["true"],
-    env: {},
-    cores: 1,
-    memoryBytes: null,
-    gpus: [],
-    numaNode: null,
-    target: null,
-    node: "n1",
-    container: "NULL",
-    privileged: false,
-    mounts: [],
-    exitCode: null,
-    error: null,
     submittedAt: "2026-01-01T00:00:00.000Z",
-    startedAt: null,
-    finishedAt: null,
     stdoutPath: "/x.out",
     stderrPath: "/x.err"
   })

@@ -7,21 +7,9 @@ import * as Store from "../src/Store.js"
 import { TaskEvents } from "../src/TaskEvents.js"
 import { eventually, getTasks, spec, startHost, tempDir, testConfig } from "./support/harness.js"
 import * as TestRunner from "./support/TestRunner.js"
+import { draft, logsOf } from "./support/drafts.js"
 
-const draft: Store.TaskDraft = {
-  command: ["true"],
-  env: {},
-  cores: 1,
-  memoryBytes: null,
-  gpus: [],
-  numaNode: null,
-  target: null,
-  container: "NULL",
-  privileged: false,
-  mounts: []
-}
-
-const logs = (id: TaskId) => ({ stdout: `${id}.out`, stderr: `${id}.err` })
+const logs = logsOf(".")
 
 describe("placement pages", () => {
   it.scoped("tasksWithStatus pages in submit order, none skipped while earlier ones move on", () =>

@@ -5,25 +5,14 @@ import { Effect, Fiber, Layer, Option, TestClock } from "effect"
 import * as Store from "../src/Store.js"
 import { TaskEvents } from "../src/TaskEvents.js"
 import * as Waiter from "../src/Waiter.js"
+import { draft, logsOf } from "./support/drafts.js"
 
 const live = Waiter.layer.pipe(
   Layer.provideMerge(Store.sqlite(":memory:")),
   Layer.provideMerge(TaskEvents.Default)
 )
 
-const draft: Store.TaskDraft = {
-  command: ["true"],
-  env: {},
-  cores: 1,
-  memoryBytes: null,
-  gpus: [],
-  numaNode: null,
-  target: null,
-  container: "NULL",
-  privileged: false,
-  mounts: []
-}
-const logs = (id: TaskId) => ({ stdout: `/s/${id}.out`, stderr: `/s/${id}.err` })
+const logs = logsOf()
 
 describe("Waiter on many tasks", () => {
   it.scoped("answers 40 ms (40 × 1 ms) after the first change with every change of that window", () =>
