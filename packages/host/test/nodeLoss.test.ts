@@ -1,5 +1,5 @@
 /**
- * Node loss: a real runner process (`fixtures/runner-main.ts`) is SIGKILLed while it runs a
+ * Node loss: a real runner process (the runner package's `test/fixtures/runner-main.ts`) is SIGKILLed while it runs a
  * task; its node goes offline and the task `lost` within the heartbeat timeout, while a second
  * runner (a layer in this process) keeps its task. When the node's runner is back, it is online.
  */

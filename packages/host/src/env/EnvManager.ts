@@ -311,35 +311,30 @@ export const make = (config: EnvManagerConfig) =>
       )
     })
 
+    /** A start or stop; Docker's 304 ("already in that state") counts as done. */
+    const idempotent = (what: string, f: Parameters<typeof engine.call>[1]) =>
+      engine.call(what, f).pipe(
+        Effect.asVoid,
+        Effect.catchIf(
+          (e) => e.status === 304,
+          () => Effect.void
+        ),
+        Effect.mapError(unavailable)
+      )
+
     const startContainer = Effect.fn("EnvManager.startContainer")(function* (env: EnvName) {
       const c = yield* require(env)
       if (c.State !== "running") {
-        yield* engine
-          .call("start container", (d) =>
-            c.State === "paused" ? d.getContainer(c.Id).unpause() : d.getContainer(c.Id).start()
-          )
-          .pipe(
-            Effect.catchIf(
-              (e) => e.status === 304,
-              () => Effect.void
-            ),
-            Effect.mapError(unavailable)
-          )
+        yield* idempotent("start container", (d) =>
+          c.State === "paused" ? d.getContainer(c.Id).unpause() : d.getContainer(c.Id).start()
+        )
       }
       return yield* current(env)
     })
 
     const stopContainer = Effect.fn("EnvManager.stopContainer")(function* (env: EnvName) {
       const c = yield* require(env)
-      yield* engine
-        .call("stop container", (d) => d.getContainer(c.Id).stop({ t: 10 }))
-        .pipe(
-          Effect.catchIf(
-            (e) => e.status === 304,
-            () => Effect.void
-          ),
-          Effect.mapError(unavailable)
-        )
+      yield* idempotent("stop container", (d) => d.getContainer(c.Id).stop({ t: 10 }))
       return yield* current(env)
     })
 

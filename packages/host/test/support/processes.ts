@@ -29,18 +29,20 @@ export const writeConfig = (dir: string, name: string, config: Record<string, un
     return file
   })
 
+const fixtures = {
+  "host-main.ts": new URL("../fixtures/host-main.ts", import.meta.url),
+  // the runner package's own entry for tests: one runner fixture for every package
+  "runner-main.ts": new URL("../../../runner/test/fixtures/runner-main.ts", import.meta.url)
+}
+
 /** Runs a fixture (`host-main.ts` or `runner-main.ts`) with a config file, for the scope. */
 export const fixtureProcess = (fixture: "host-main.ts" | "runner-main.ts", configFile: string) =>
   Effect.acquireRelease(
     Effect.sync(() =>
-      spawn(
-        process.execPath,
-        ["--import", "tsx", fileURLToPath(new URL(`../fixtures/${fixture}`, import.meta.url)), configFile],
-        {
-          cwd: root,
-          stdio: ["ignore", "ignore", "inherit"]
-        }
-      )
+      spawn(process.execPath, ["--import", "tsx", fileURLToPath(fixtures[fixture]), configFile], {
+        cwd: root,
+        stdio: ["ignore", "ignore", "inherit"]
+      })
     ),
     (child) =>
       Effect.sync(() => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"))
