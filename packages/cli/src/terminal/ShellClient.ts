@@ -103,10 +103,18 @@ export const runShell = (options: ShellOptions): Effect.Effect<number, ShellErro
           if (size !== undefined) send({ type: "resize", ...size })
         }
         // Piped input (no TTY) that ends: type ^D, which ends the remote shell like a closed terminal.
-        const onEnd = () => {
+        // A ^D typed while the shell still runs the previous line can be lost when the shell then
+        // switches its line editor on, so it is typed again until the session ends.
+        let eofTimer: ReturnType<typeof setInterval> | undefined
+        const typeEof = () => {
           if (ws.readyState === WebSocket.OPEN) ws.send(Buffer.from([4]))
         }
+        const onEnd = () => {
+          typeEof()
+          eofTimer ??= setInterval(typeEof, 1000)
+        }
         const detach = () => {
+          if (eofTimer !== undefined) clearInterval(eofTimer)
           io.stdin.off("data", onData)
           io.stdin.off("end", onEnd)
           io.stdout.off("resize", onResize)
