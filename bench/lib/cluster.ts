@@ -25,6 +25,15 @@ export const freePort = (host = "127.0.0.1"): Promise<number> =>
     })
   })
 
+/**
+ * `BENCH_CPU_PROF=DIR` makes every started process write a V8 CPU profile into DIR when it exits
+ * (`node --cpu-prof`), to find the hottest path of a benchmark.
+ */
+const profileArgs = (args: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const dir = process.env.BENCH_CPU_PROF
+  return dir ? ["--cpu-prof", `--cpu-prof-dir=${join(dir, args[0] ?? "cli")}`] : []
+}
+
 /** Starts the CLI with args and env, resolving once its output matches `ready`. */
 export const startCli = (
   args: ReadonlyArray<string>,
@@ -33,7 +42,7 @@ export const startCli = (
   timeoutMs = 60_000
 ): Promise<Proc & { readonly match: RegExpMatchArray }> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], {
+    const child = spawn(process.execPath, [...profileArgs(args), cliPath, ...args], {
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"]
     })

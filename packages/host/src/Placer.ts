@@ -42,7 +42,7 @@ export const capacityOf = (node: NodeRecord): NodeCapacity => ({
  * The node a task was submitted for, or null when the host picks.
  * @category placement
  */
-export const targetNodeOf = (task: Task): NodeName | null =>
+export const targetNodeOf = (task: Pick<Task, "target">): NodeName | null =>
   task.target === null
     ? null
     : Either.match(parseTarget(task.target), { onLeft: () => null, onRight: (t) => t.node })
@@ -62,14 +62,14 @@ const make = Effect.gen(function* () {
     // the queue is read a page at a time, and only while some node has a core free: a deep
     // queue behind full nodes is not read (and decoded) again every time a task is queued or ends
     const nodes = (yield* store.listNodes).map(capacityOf)
-    const allocations = allocationsOf(yield* store.tasksWithStatus(activeStatuses))
+    const allocations = allocationsOf(yield* store.claimsWithStatus(activeStatuses))
     // every request asks for at least 0.01 core: a node without one free can take nothing
     const hasRoom = () =>
       nodes.some(
         (n) => n.online && Math.round(n.cores * 100) > Math.round((allocations.get(n.name)?.cores ?? 0) * 100)
       )
     if (!hasRoom()) return
-    let pending = yield* store.tasksWithStatus(["pending"], undefined, { limit: pageSize })
+    let pending = yield* store.claimsWithStatus(["pending"], { limit: pageSize })
     const blockedNodes = new Set<string>()
     let untargetedBlocked = false
     for (let i = 0; ; i++) {
@@ -77,10 +77,7 @@ const make = Effect.gen(function* () {
       if (task === undefined) {
         const last = pending[pending.length - 1]
         if (last === undefined || pending.length < pageSize || !hasRoom()) break
-        pending = yield* store.tasksWithStatus(["pending"], undefined, {
-          after: last.taskId,
-          limit: pageSize
-        })
+        pending = yield* store.claimsWithStatus(["pending"], { after: last.taskId, limit: pageSize })
         i = -1
         continue
       }

@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import type { NodeName, NumaNode, Task } from "@hakuriver/sdk"
+import type { ContainerChoice, NodeName, NumaNode, TaskId, TaskStatus } from "@hakuriver/sdk"
 import { activeStatuses, formatMemory } from "@hakuriver/sdk"
 import { Data, Either } from "effect"
 
@@ -34,6 +34,23 @@ export interface NodeAllocation {
   readonly gpus: ReadonlyArray<number>
   readonly numa: ReadonlyMap<number, NumaAllocation>
   readonly tasks: number
+}
+
+/**
+ * What placement reads of a task: where it is, what it asks for. A `Task` is one; the placement
+ * loop reads only these columns (decoding whole tasks per round cost most of the host's CPU).
+ * @category models
+ */
+export interface TaskClaim {
+  readonly taskId: TaskId
+  readonly status: TaskStatus
+  readonly node: NodeName | null
+  readonly target: string | null
+  readonly cores: number
+  readonly memoryBytes: number | null
+  readonly gpus: ReadonlyArray<number>
+  readonly numaNode: number | null
+  readonly container: ContainerChoice
 }
 
 /** A resource request. `node` null = the policy picks. @category models */
@@ -303,7 +320,7 @@ export const allocate = (alloc: NodeAllocation, request: Request): NodeAllocatio
  * The request of a task (its target node when it has one; placed tasks keep their node).
  * @category placement
  */
-export const requestOf = (task: Task, targetNode: NodeName | null): Request => ({
+export const requestOf = (task: TaskClaim, targetNode: NodeName | null): Request => ({
   node: task.node ?? targetNode,
   numa: task.numaNode,
   gpus: task.gpus,
@@ -316,7 +333,7 @@ export const requestOf = (task: Task, targetNode: NodeName | null): Request => (
  * What each node has handed out, from the tasks that hold resources (assigning, running, paused).
  * @category placement
  */
-export const allocationsOf = (tasks: ReadonlyArray<Task>): Map<string, NodeAllocation> => {
+export const allocationsOf = (tasks: ReadonlyArray<TaskClaim>): Map<string, NodeAllocation> => {
   const out = new Map<string, NodeAllocation>()
   for (const task of tasks) {
     if (task.node === null || !activeStatuses.includes(task.status)) continue

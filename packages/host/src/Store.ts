@@ -23,8 +23,9 @@ import {
   TaskId,
   TaskStatus
 } from "@hakuriver/sdk"
-import { Context, Effect, Layer, Option, Schema } from "effect"
+import { Context, Effect, Exit, Layer, Option, Schema } from "effect"
 import { migrate } from "./migrations.js"
+import type { TaskClaim } from "./Scheduler.js"
 import * as SqliteDatabase from "./SqliteDatabase.js"
 import { type TaskChange, TaskEvents } from "./TaskEvents.js"
 
@@ -134,6 +135,8 @@ export interface StoreShape {
   ) => Effect.Effect<{ readonly batchId: BatchId; readonly tasks: ReadonlyArray<Task> }>
   readonly getTask: (id: string) => Effect.Effect<Option.Option<Task>>
   readonly getTasks: (ids: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<Task>>
+  /** The status of each of these tasks that exists (one light read, nothing decoded). */
+  readonly statusesOf: (ids: ReadonlyArray<string>) => Effect.Effect<ReadonlyMap<string, TaskStatus>>
   /** Tasks filtered, newest first. */
   readonly listTasks: (filter: TaskFilter) => Effect.Effect<ReadonlyArray<Task>>
   /**
@@ -145,6 +148,11 @@ export interface StoreShape {
     node?: string,
     page?: TaskPage
   ) => Effect.Effect<ReadonlyArray<Task>>
+  /** Like `tasksWithStatus` (all nodes), but only what placement reads of each task. */
+  readonly claimsWithStatus: (
+    statuses: ReadonlyArray<TaskStatus>,
+    page?: TaskPage
+  ) => Effect.Effect<ReadonlyArray<TaskClaim>>
   /**
    * Moves a task to `to` if the transition table allows it. Moving to the status it has is a
    * no-op; a report of an end state for a task still `assigning` passes through `running`.
@@ -206,7 +214,38 @@ const TaskRow = Schema.Struct({
   stderr_path: Schema.String
 })
 
+const ClaimRow = TaskRow.pick(
+  "task_id",
+  "status",
+  "node",
+  "target",
+  "cores",
+  "memory_bytes",
+  "gpus",
+  "numa_node",
+  "container"
+)
+const claimColumns = Object.keys(ClaimRow.fields).join(", ")
+const decodeClaims = (rows: ReadonlyArray<unknown>): Effect.Effect<ReadonlyArray<TaskClaim>> =>
+  Schema.decodeUnknown(Schema.Array(ClaimRow))(rows).pipe(
+    Effect.map((decoded) =>
+      decoded.map((r) => ({
+        taskId: r.task_id,
+        status: r.status,
+        node: r.node,
+        target: r.target,
+        cores: r.cores,
+        memoryBytes: r.memory_bytes,
+        gpus: r.gpus,
+        numaNode: r.numa_node,
+        container: r.container
+      }))
+    ),
+    Effect.orDie
+  )
+
 const decodeNode = Schema.decodeUnknown(NodeRow)
+const encodeUsage = (usage: NodeUsage) => Effect.orDie(Schema.encode(NodeUsage)(usage))
 const decodeTask = Schema.decodeUnknown(TaskRow)
 
 const toNode = (row: unknown): Effect.Effect<NodeRecord> =>
@@ -291,20 +330,39 @@ const make = Effect.gen(function* () {
       Effect.withSpan("Store.upsertNode")
     )
 
+  const writeHeartbeat = (name: string, usage: NodeUsage, now: string) =>
+    Effect.gen(function* () {
+      const encoded = json(yield* encodeUsage(usage))
+      yield* sql`UPDATE nodes SET status = 'online', usage = ${encoded}, last_heartbeat_at = ${now} WHERE name = ${name}`
+    })
+
   const heartbeat = (name: string, usage: NodeUsage, now: string) =>
-    sql
-      .withTransaction(
-        Effect.gen(function* () {
-          const rows = yield* sql<{ status: NodeStatus }>`SELECT status FROM nodes WHERE name = ${name}`
-          const before = rows[0]
-          if (before === undefined) return Option.none<NodeStatus>()
-          const encoded = yield* Effect.orDie(Schema.encode(NodeUsage)(usage))
-          yield* sql`UPDATE nodes SET status = 'online', usage = ${json(encoded)}, last_heartbeat_at = ${now}
-                     WHERE name = ${name}`
-          return Option.some(before.status)
-        })
-      )
-      .pipe(Effect.orDie, Effect.ensuring(nodesChanged), Effect.withSpan("Store.heartbeat"))
+    // a node the kept list shows online (every write to the nodes table goes through this store,
+    // and the list is read again after any other write) needs one UPDATE, not a transaction
+    // that reads its status first
+    Effect.flatMap(listNodes, (nodes) =>
+      nodes.find((n) => n.info.name === name)?.status === "online"
+        ? Effect.as(writeHeartbeat(name, usage, now), Option.some<NodeStatus>("online"))
+        : sql.withTransaction(
+            Effect.gen(function* () {
+              const rows = yield* sql<{ status: NodeStatus }>`SELECT status FROM nodes WHERE name = ${name}`
+              const before = rows[0]
+              if (before === undefined) return Option.none<NodeStatus>()
+              yield* writeHeartbeat(name, usage, now)
+              return Option.some(before.status)
+            })
+          )
+    ).pipe(
+      Effect.orDie,
+      // a heartbeat changes one node's usage and times: the kept list is patched, not dropped
+      // (with hundreds of runners, dropping it made every submit decode every node again)
+      Effect.onExit((exit) =>
+        Exit.isSuccess(exit) && Option.isSome(exit.value)
+          ? nodePatched(name, (n) => ({ ...n, status: "online", usage, lastHeartbeatAt: now }))
+          : nodesChanged
+      ),
+      Effect.withSpan("Store.heartbeat")
+    )
 
   const getNode = (name: string) =>
     Effect.flatMap(sql`SELECT * FROM nodes WHERE name = ${name}`, (rows) =>
@@ -321,6 +379,11 @@ const make = Effect.gen(function* () {
     nodesVersion++
     nodesCache = undefined
   })
+  const nodePatched = (name: string, patch: (node: NodeRecord) => NodeRecord) =>
+    Effect.sync(() => {
+      nodesVersion++
+      nodesCache = nodesCache?.map((n) => (n.info.name === name ? patch(n) : n))
+    })
   const listNodes = Effect.suspend(() => {
     if (nodesCache !== undefined) return Effect.succeed(nodesCache)
     const version = nodesVersion
@@ -432,6 +495,14 @@ const make = Effect.gen(function* () {
           Effect.orDie
         )
 
+  const statusesOf = (ids: ReadonlyArray<string>) =>
+    ids.length === 0
+      ? Effect.succeed(new Map<string, TaskStatus>())
+      : Effect.map(
+          sql<{ task_id: string; status: TaskStatus }>`SELECT task_id, status FROM tasks WHERE ${sql.in("task_id", ids)}`,
+          (rows) => new Map(rows.map((r) => [r.task_id, r.status]))
+        ).pipe(Effect.orDie)
+
   const listTasks = (filter: TaskFilter) => {
     const clauses = [
       ...(filter.statuses === undefined ? [] : [sql.in("status", filter.statuses)]),
@@ -445,18 +516,26 @@ const make = Effect.gen(function* () {
     ).pipe(Effect.orDie, Effect.withSpan("Store.listTasks"))
   }
 
+  const withStatus = (statuses: ReadonlyArray<TaskStatus>, node?: string, page?: TaskPage) =>
+    sql`WHERE ${sql.and([
+      sql.in("status", statuses),
+      ...(node === undefined ? [] : [sql`node = ${node}`]),
+      ...(page?.after === undefined ? [] : [sql`seq > (SELECT seq FROM tasks WHERE task_id = ${page.after})`])
+    ])} ORDER BY seq${page === undefined ? sql`` : sql` LIMIT ${page.limit}`}`
+
   const tasksWithStatus = (statuses: ReadonlyArray<TaskStatus>, node?: string, page?: TaskPage) =>
     statuses.length === 0
       ? Effect.succeed([])
+      : Effect.flatMap(sql`SELECT * FROM tasks ${withStatus(statuses, node, page)}`, taskRows).pipe(
+          Effect.orDie
+        )
+
+  const claimsWithStatus = (statuses: ReadonlyArray<TaskStatus>, page?: TaskPage) =>
+    statuses.length === 0
+      ? Effect.succeed([])
       : Effect.flatMap(
-          sql`SELECT * FROM tasks WHERE ${sql.and([
-            sql.in("status", statuses),
-            ...(node === undefined ? [] : [sql`node = ${node}`]),
-            ...(page?.after === undefined
-              ? []
-              : [sql`seq > (SELECT seq FROM tasks WHERE task_id = ${page.after})`])
-          ])} ORDER BY seq${page === undefined ? sql`` : sql` LIMIT ${page.limit}`}`,
-          taskRows
+          sql`SELECT ${sql.literal(claimColumns)} FROM tasks ${withStatus(statuses, undefined, page)}`,
+          decodeClaims
         ).pipe(Effect.orDie)
 
   const transition: StoreShape["transition"] = (id, to, now, patch = {}) =>
@@ -507,8 +586,10 @@ const make = Effect.gen(function* () {
     submit,
     getTask: (id) => Effect.orDie(selectTask(id)),
     getTasks,
+    statusesOf,
     listTasks,
     tasksWithStatus,
+    claimsWithStatus,
     transition
   })
 })

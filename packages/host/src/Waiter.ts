@@ -1,11 +1,12 @@
 /**
  * The long-poll behind `POST /tasks/wait`: answers as soon as a task's status differs from what
  * the caller knows, when all are final, or at the timeout. It sleeps on the stream of status
- * changes; nothing polls.
+ * changes; nothing polls. The answer holds every task, or with `changedOnly` only those whose
+ * status differs from `known`.
  *
  * @since 0.1.0
  */
-import { isFinal, NotFound, type Task, type WaitRequest } from "@hakuriver/sdk"
+import { isFinal, NotFound, type Task, type TaskStatus, type WaitRequest } from "@hakuriver/sdk"
 import { Context, Duration, Effect, Layer, Option, Queue } from "effect"
 import { Store } from "./Store.js"
 import { TaskEvents } from "./TaskEvents.js"
@@ -19,6 +20,9 @@ export class Waiter extends Context.Tag("@hakuriver/host/Waiter")<
   { readonly wait: (request: WaitRequest) => Effect.Effect<ReadonlyArray<Task>, NotFound> }
 >() {}
 
+/** Above this many tasks, an answer gathers the changes of a short window first. */
+const gatherAbove = 32
+
 const make = Effect.gen(function* () {
   const store = yield* Store
   const events = yield* TaskEvents
@@ -27,40 +31,52 @@ const make = Effect.gen(function* () {
     const ids = [...new Set(request.taskIds)]
     const wanted = new Set<string>(ids)
     const sub = yield* events.subscribe
-    const read = Effect.gen(function* () {
-      const tasks = yield* store.getTasks(ids)
-      if (tasks.length !== ids.length) {
-        const found = new Set<string>(tasks.map((t) => t.taskId))
-        const missing = ids.filter((id) => !found.has(id))
-        return yield* Effect.fail(new NotFound({ message: `task ${missing.join(", ")} not found` }))
-      }
+    // the statuses are read once (light: no task decoded) and then followed from the changes
+    const statuses = new Map<string, TaskStatus>(yield* store.statusesOf(ids))
+    if (statuses.size !== ids.length) {
+      const missing = ids.filter((id) => !statuses.has(id))
+      return yield* Effect.fail(new NotFound({ message: `task ${missing.join(", ")} not found` }))
+    }
+    let unfinished = 0
+    for (const status of statuses.values()) if (!isFinal(status)) unfinished++
+    const differs = (id: string) => request.known[id as Task["taskId"]] !== statuses.get(id)
+    const follow = (id: string, status: TaskStatus) => {
+      const before = statuses.get(id)
+      if (before === undefined || before === status) return
+      if (!isFinal(before) && isFinal(status)) unfinished--
+      statuses.set(id, status)
+    }
+
+    /** Every task (in request order), or only those whose status differs from `known`. */
+    const answer = Effect.gen(function* () {
+      const shown = request.changedOnly === true ? ids.filter(differs) : ids
+      const tasks = yield* store.getTasks(shown)
       const byId = new Map<string, Task>(tasks.map((t) => [t.taskId, t]))
-      return ids.flatMap((id) => Option.toArray(Option.fromNullable(byId.get(id))))
+      return shown.flatMap((id) => Option.toArray(Option.fromNullable(byId.get(id))))
     })
-    const ready = (tasks: ReadonlyArray<Task>) =>
-      tasks.some((t) => request.known[t.taskId] !== t.status) || tasks.every((t) => isFinal(t.status))
-    const first = yield* read
-    if (ready(first)) return first
-    // statuses followed from the changes, so that the tasks are read once per answer (not once
-    // per change); a wait on more than 32 tasks gathers the changes of a short window (1 ms a
-    // task, at most 1 s) before it answers, so that following N tasks costs O(N) a window, not
-    // O(N) per change (the answer holds every task; the end of the last one answers at once)
-    const statuses = new Map<string, Task["status"]>(first.map((t) => [t.taskId, t.status]))
+
+    if (unfinished === 0 || ids.some(differs)) return yield* answer
+    // a wait on many tasks gathers the changes of a short window (1 ms a task, at most 1 s)
+    // before it answers, so that following N tasks costs one answer per window, not one per
+    // change; the end of the last unfinished task answers at once
     const window = Duration.millis(Math.min(1000, ids.length))
-    const untilChange: Effect.Effect<ReadonlyArray<Task>, NotFound> = Effect.gen(function* () {
+    const untilChange = Effect.gen(function* () {
       for (;;) {
         const change = yield* Queue.take(sub)
         if (!wanted.has(change.taskId)) continue
-        statuses.set(change.taskId, change.status)
-        if (request.known[change.taskId] === change.status) continue
-        const allFinal = [...statuses.values()].every(isFinal)
-        if (!allFinal && ids.length > 32) yield* Effect.sleep(window)
-        const tasks = yield* read
-        if (ready(tasks)) return tasks
+        follow(change.taskId, change.status)
+        if (!differs(change.taskId)) continue
+        if (unfinished > 0 && ids.length > gatherAbove) {
+          yield* Effect.sleep(window)
+          for (const later of yield* Queue.takeAll(sub)) {
+            if (wanted.has(later.taskId)) follow(later.taskId, later.status)
+          }
+        }
+        return
       }
     })
-    const answer = yield* Effect.timeout(untilChange, Duration.millis(request.timeoutMs)).pipe(Effect.option)
-    return Option.isSome(answer) ? answer.value : yield* read
+    yield* Effect.timeout(untilChange, Duration.millis(request.timeoutMs)).pipe(Effect.ignore)
+    return yield* answer
   }, Effect.scoped)
 
   return Waiter.of({ wait })

@@ -137,6 +137,41 @@ describe("Store (SQLite file)", () => {
     })
   )
 
+  it.scoped("claimsWithStatus reads what placement needs, like the whole tasks, a page at a time", () =>
+    withStore(
+      ":memory:",
+      Effect.gen(function* () {
+        const s = yield* Store.Store
+        const { tasks } = yield* s.submit(
+          [draft, { ...draft, memoryBytes: null, gpus: [] }, draft],
+          logs,
+          "t0",
+          1
+        )
+        const [a, b, c] = tasks.map((t) => t.taskId) as [TaskId, TaskId, TaskId]
+        yield* s.transition(b, "assigning", "t1", { node: NodeName.make("node1") })
+        const claimOf = (t: (typeof tasks)[number]) => ({
+          taskId: t.taskId,
+          status: t.status,
+          node: t.node,
+          target: t.target,
+          cores: t.cores,
+          memoryBytes: t.memoryBytes,
+          gpus: t.gpus,
+          numaNode: t.numaNode,
+          container: t.container
+        })
+        expect(yield* s.claimsWithStatus(["assigning"])).toEqual((yield* s.getTasks([b])).map(claimOf))
+        expect(yield* s.claimsWithStatus(["pending"])).toEqual((yield* s.getTasks([a, c])).map(claimOf))
+        expect((yield* s.claimsWithStatus(["pending"], { limit: 1 })).map((t) => t.taskId)).toEqual([a])
+        expect((yield* s.claimsWithStatus(["pending"], { after: a, limit: 5 })).map((t) => t.taskId)).toEqual(
+          [c]
+        )
+        expect(yield* s.claimsWithStatus([])).toEqual([])
+      })
+    )
+  )
+
   it.scoped("final statuses set finishedAt; a node going offline loses its active tasks in one step", () =>
     withStore(
       ":memory:",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { type TaskId, WaitRequest } from "@hakuriver/sdk"
+import { type TaskId, type TaskStatus, WaitRequest } from "@hakuriver/sdk"
 import { Chunk, Effect, Fiber, Layer, Option, TestClock } from "effect"
 import * as Store from "../src/Store.js"
 import { TaskEvents } from "../src/TaskEvents.js"
@@ -60,5 +60,30 @@ describe("Waiter (long-poll)", () => {
         const missing = yield* Effect.flip(waiter.wait(new WaitRequest({ taskIds: ["999" as TaskId] })))
         expect(missing.message).toBe("task 999 not found")
       }).pipe(Effect.provide(live))
+  )
+
+  it.scoped("with changedOnly, answers only the tasks that differ from `known`; none at the timeout", () =>
+    Effect.gen(function* () {
+      const store = yield* Store.Store
+      const waiter = yield* Waiter.Waiter
+      const { tasks } = yield* store.submit([draft, draft, draft], logs, "t0", 1)
+      const [a, b, c] = tasks.map((t) => t.taskId) as [TaskId, TaskId, TaskId]
+      const ask = (known: Record<TaskId, TaskStatus>) =>
+        waiter.wait(new WaitRequest({ taskIds: [a, b, c], known, timeoutMs: 30_000, changedOnly: true }))
+
+      // nothing known yet: every task differs
+      expect((yield* ask({})).map((t) => t.taskId)).toEqual([a, b, c])
+      const waiting = yield* Effect.fork(ask({ [a]: "pending", [b]: "pending", [c]: "pending" }))
+      yield* Effect.repeatN(Effect.yieldNow(), 50)
+      yield* store.transition(c, "killed", "t1")
+      expect((yield* Fiber.join(waiting)).map((t) => [t.taskId, t.status])).toEqual([[c, "killed"]])
+
+      const idle = yield* Effect.fork(ask({ [a]: "pending", [b]: "pending", [c]: "killed" }))
+      yield* Effect.repeat(Effect.zipLeft(TestClock.sleeps(), Effect.yieldNow()), {
+        until: (sleeps) => Chunk.size(sleeps) > 0
+      })
+      yield* TestClock.adjust("30 seconds")
+      expect(yield* Fiber.join(idle)).toEqual([])
+    }).pipe(Effect.provide(live))
   )
 })

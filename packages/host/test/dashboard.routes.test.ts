@@ -77,8 +77,11 @@ class Cluster extends Effect.Service<Cluster>()("test/Cluster", {
   scoped: Effect.gen(function* () {
     const nodes = yield* Ref.make([node("n1", 20)])
     const tasks = yield* Ref.make(new Map<string, Task>())
+    const taskReads = yield* Ref.make(0)
     const changes = yield* Effect.acquireRelease(PubSub.unbounded<TaskId>(), PubSub.shutdown)
     return {
+      /** How often the feed read a task. */
+      taskReads: Ref.get(taskReads),
       setNodes: (list: ReadonlyArray<ReturnType<typeof node>>) => Ref.set(nodes, [...list]),
       putTask: (t: Task) =>
         Ref.update(tasks, (m) => new Map(m).set(t.taskId, t)).pipe(
@@ -87,7 +90,11 @@ class Cluster extends Effect.Service<Cluster>()("test/Cluster", {
       source: DashboardSource.of({
         nodes: Effect.map(Ref.get(nodes), (list) => list.map((n) => n.view)),
         health: Effect.map(Ref.get(nodes), (list) => healthOf(list, 0)),
-        task: (id) => Effect.map(Ref.get(tasks), (m) => Option.fromNullable(m.get(id))),
+        task: (id) =>
+          Effect.zipRight(
+            Ref.update(taskReads, (n) => n + 1),
+            Effect.map(Ref.get(tasks), (m) => Option.fromNullable(m.get(id)))
+          ),
         taskChanges: Stream.fromPubSub(changes)
       })
     }
@@ -155,6 +162,27 @@ describe("dashboard routes", () => {
         signal: controller.signal
       })
       expect(byHeader.status).toBe(200)
+    }).pipe(Effect.scoped, Effect.provide(ServerLive))
+  )
+
+  it.scopedLive("reads no task while no dashboard is open", () =>
+    Effect.gen(function* () {
+      const base = yield* baseUrl
+      const cluster = yield* Cluster
+      yield* cluster.putTask(task("2001", "running"))
+      yield* Effect.sleep("300 millis")
+      expect(yield* cluster.taskReads).toBe(0)
+      const controller = new AbortController()
+      yield* Effect.addFinalizer(() => Effect.sync(() => controller.abort()))
+      const events = sseReader(
+        (yield* get(`${base}/events?token=${token}`, { signal: controller.signal })).body!
+      )
+      yield* Effect.promise(() => events.nextOf("snapshot"))
+      yield* cluster.putTask(task("2002", "completed"))
+      const changed = JSON.parse((yield* Effect.promise(() => events.nextOf("task"))).data)
+      expect(changed).toMatchObject({ taskId: "2002", status: "completed" })
+      expect(yield* cluster.taskReads).toBe(1)
+      yield* Effect.promise(() => events.cancel())
     }).pipe(Effect.scoped, Effect.provide(ServerLive))
   )
 

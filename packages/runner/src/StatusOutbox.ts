@@ -1,12 +1,12 @@
 /**
  * The outbox of status reports: every status change of a task is queued here, persisted to a
- * small file under the runner's state folder, and sent to the host in order, retried until the
- * host takes it. Nothing is dropped while the host is down, and a runner restart resumes the
+ * small file under the runner's state folder, and sent to the host in order (all that wait, in one
+ * request), retried until the host takes them. Nothing is dropped while the host is down, and a runner restart resumes the
  * queue from the file.
  *
  * @since 0.1.0
  */
-import { isFinal, StatusUpdate, type TaskId } from "@hakuriver/sdk"
+import { isFinal, StatusReports, StatusUpdate, type TaskId } from "@hakuriver/sdk"
 import { Context, Duration, Effect, Layer, Option, Queue, Ref, Schedule, Schema } from "effect"
 import { HostClient } from "./HostClient.js"
 import { readJsonFile, writeJsonFile } from "./jsonFile.js"
@@ -40,8 +40,8 @@ export interface StatusOutboxOptions {
 
 const Stored = Schema.Array(StatusUpdate)
 
-/** How an attempt ended: taken, refused for good (the host knows better), or to retry. */
-type Outcome = "accepted" | "refused"
+/** The most reports sent in one request. */
+const batchLimit = 200
 
 /**
  * Builds the outbox and starts its sender in the layer's scope.
@@ -56,41 +56,44 @@ export const make = (options: StatusOutboxOptions) =>
     const persist = Effect.flatMap(Ref.get(queue), (items) => writeJsonFile(options.file, Stored, items))
     const maxBackoff = Duration.decode(options.maxBackoff ?? "5 seconds")
 
-    const send = (update: StatusUpdate): Effect.Effect<Outcome> =>
-      client.runners.reportStatus({ path: { id: update.taskId }, payload: update }).pipe(
-        Effect.as("accepted" as const),
-        Effect.catchTags({
-          NotFound: (e) =>
-            Effect.as(
-              Effect.logWarning(`host does not know task ${update.taskId}: ${e.message}`),
-              "refused" as const
-            ),
-          Conflict: (e) =>
-            Effect.as(
-              Effect.logWarning(`host refused ${update.status} for task ${update.taskId}: ${e.message}`),
-              "refused" as const
-            )
-        }),
-        Effect.tapError((e) => Effect.logDebug(`status report for ${update.taskId} failed, will retry`, e)),
-        Effect.retry(
-          Schedule.exponential("100 millis", 2).pipe(
-            Schedule.modifyDelay((d) => Duration.min(d, maxBackoff)),
-            Schedule.jittered
-          )
-        ),
-        Effect.orDie,
-        Effect.withSpan("StatusOutbox.send", { attributes: { taskId: update.taskId, status: update.status } })
-      )
+    /**
+     * Sends the oldest reports in one request, retried until the host answers for each; every
+     * attempt takes all that wait by then, so reports held during an outage go out together.
+     * Answers with how many were sent.
+     */
+    const sendHead = Effect.gen(function* () {
+      const batch = (yield* Ref.get(queue)).slice(0, batchLimit)
+      const [first, ...rest] = batch
+      if (first === undefined) return 0
+      const outcomes = yield* client.runners.reportStatuses({
+        payload: new StatusReports({ updates: [first, ...rest] })
+      })
+      // refused for good: the host knows better (unknown task, or a move it does not allow)
+      for (const o of outcomes) {
+        if (!o.accepted)
+          yield* Effect.logWarning(`host refused a status report for task ${o.taskId}: ${o.reason ?? "?"}`)
+      }
+      return batch.length
+    }).pipe(
+      Effect.tapError((e) => Effect.logDebug("status reports not sent, will retry", e)),
+      Effect.retry(
+        Schedule.exponential("100 millis", 2).pipe(
+          Schedule.modifyDelay((d) => Duration.min(d, maxBackoff)),
+          Schedule.jittered
+        )
+      ),
+      Effect.orDie,
+      Effect.withSpan("StatusOutbox.send")
+    )
 
     const sender = Effect.gen(function* () {
-      const items = yield* Ref.get(queue)
-      const head = items[0]
-      if (head === undefined) {
+      if ((yield* Ref.get(queue)).length === 0) {
         yield* Queue.take(wake)
         return
       }
-      yield* send(head)
-      yield* Ref.update(queue, (all) => (all[0] === head ? all.slice(1) : all.filter((u) => u !== head)))
+      const sent = yield* sendHead
+      // only the tail grows meanwhile: the sent reports are still the head
+      yield* Ref.update(queue, (all) => all.slice(sent))
       yield* persist
     }).pipe(Effect.forever, Effect.annotateLogs("service", "StatusOutbox"))
 

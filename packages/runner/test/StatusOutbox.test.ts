@@ -27,7 +27,7 @@ const outboxAt = (file: string, port: number) =>
 
 describe("StatusOutbox", () => {
   it.scopedLive(
-    "keeps updates on disk while the host is down, then sends them in order; refused ones are dropped",
+    "keeps updates on disk while the host is down, then sends them in order in one request; refused ones are dropped",
     () =>
       Effect.gen(function* () {
         const dir = yield* scopedTempDir("outbox")
@@ -52,6 +52,8 @@ describe("StatusOutbox", () => {
           [known.taskId, "running"],
           [known.taskId, "completed"]
         ])
+        // held during the outage, all three went out in one request
+        expect(state.reportRequests).toBe(1)
         yield* eventually(() => fs.readFileSync(file, "utf8").trim() === "[]")
         expect(yield* outbox.pending).toEqual([])
         expect(yield* outbox.unreportedFinal).toEqual([])

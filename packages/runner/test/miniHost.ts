@@ -15,6 +15,7 @@ import {
   NotFound,
   RegisterResponse,
   RunnersGroup,
+  StatusReportOutcome,
   type StatusUpdate,
   Task,
   type TaskId,
@@ -30,6 +31,8 @@ export interface MiniHostState {
   readonly registrations: Array<NodeInfo>
   readonly heartbeats: Array<Heartbeat>
   readonly reports: Array<StatusUpdate>
+  /** How many `POST /tasks/status` requests carried them. */
+  reportRequests: number
   readonly tasks: Map<TaskId, Task>
   readonly known: Set<string>
   killTaskIds: Array<TaskId>
@@ -41,11 +44,28 @@ export const makeState = (): MiniHostState => ({
   registrations: [],
   heartbeats: [],
   reports: [],
+  reportRequests: 0,
   tasks: new Map(),
   known: new Set(),
   killTaskIds: [],
   heartbeatIntervalS: 0.2
 })
+
+/** Takes a status report for a task the mini host knows. */
+const record = (state: MiniHostState, payload: StatusUpdate) =>
+  Effect.suspend(() => {
+    const task = state.tasks.get(payload.taskId)
+    if (task === undefined) return Effect.fail(new NotFound({ message: `no task ${payload.taskId}` }))
+    state.reports.push(payload)
+    const updated = new Task({
+      ...task,
+      status: payload.status,
+      exitCode: payload.exitCode ?? task.exitCode,
+      error: payload.error ?? task.error
+    })
+    state.tasks.set(payload.taskId, updated)
+    return Effect.succeed(updated)
+  })
 
 const RunnersLive = (state: MiniHostState) =>
   HttpApiBuilder.group(MiniHostApi, "runners", (handlers) =>
@@ -65,20 +85,18 @@ const RunnersLive = (state: MiniHostState) =>
           return Effect.succeed(new HeartbeatAck({ killTaskIds: state.killTaskIds }))
         })
       )
-      .handle("reportStatus", ({ path, payload }) =>
-        Effect.suspend(() => {
-          const task = state.tasks.get(path.id)
-          if (task === undefined) return Effect.fail(new NotFound({ message: `no task ${path.id}` }))
-          state.reports.push(payload)
-          const updated = new Task({
-            ...task,
-            status: payload.status,
-            exitCode: payload.exitCode ?? task.exitCode,
-            error: payload.error ?? task.error
-          })
-          state.tasks.set(path.id, updated)
-          return Effect.succeed(updated)
-        })
+      .handle("reportStatus", ({ payload }) => record(state, payload))
+      .handle("reportStatuses", ({ payload }) =>
+        Effect.forEach(payload.updates, (update) =>
+          record(state, update).pipe(
+            Effect.as(new StatusReportOutcome({ taskId: update.taskId, accepted: true })),
+            Effect.catchAll((e) =>
+              Effect.succeed(
+                new StatusReportOutcome({ taskId: update.taskId, accepted: false, reason: e.message })
+              )
+            )
+          )
+        ).pipe(Effect.tap(() => Effect.sync(() => state.reportRequests++)))
       )
   )
 

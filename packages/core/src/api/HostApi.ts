@@ -3,7 +3,8 @@
  * and the CLI derive their clients from it with `HttpApiClient`.
  *
  * Routes (all JSON):
- * - runners: `POST /nodes/register`, `POST /nodes/:name/heartbeat`, `POST /tasks/:id/status`
+ * - runners: `POST /nodes/register`, `POST /nodes/:name/heartbeat`, `POST /tasks/:id/status`,
+ *   `POST /tasks/status` (several reports at once)
  * - clients: `POST /tasks`, `GET /tasks`, `GET /tasks/:id`, `POST /tasks/wait`,
  *   `POST /tasks/:id/kill|pause|resume`, `GET /tasks/:id/logs`, `GET /nodes`, `GET /health`
  * - environments: `/docker/containers…`, `/docker/tars…` (the terminal is a WebSocket at
@@ -35,6 +36,8 @@ import {
   NodeView,
   Ping,
   RegisterResponse,
+  StatusReportOutcome,
+  StatusReports,
   SubmitResponse,
   TarballInfo,
   TarProgress,
@@ -67,6 +70,11 @@ export class RunnersGroup extends HttpApiGroup.make("runners")
       .addSuccess(Task)
       .addError(NotFound)
       .addError(Conflict)
+  )
+  .add(
+    HttpApiEndpoint.post("reportStatuses", "/tasks/status")
+      .setPayload(StatusReports)
+      .addSuccess(Schema.Array(StatusReportOutcome))
   )
   .middleware(Authorization) {}
 

@@ -15,6 +15,7 @@ import {
   TaskStatus
 } from "../domain/index.js"
 import { ExecutorKind } from "../domain/Node.js"
+import { StatusUpdate } from "../domain/Task.js"
 import { TaskSpec } from "../domain/TaskSpec.js"
 
 /** A target of a submission that was refused, and why. @category models */
@@ -30,6 +31,26 @@ export class FailedTarget extends Schema.Class<FailedTarget>("FailedTarget")({
  */
 export class BatchSubmitRequest extends Schema.Class<BatchSubmitRequest>("BatchSubmitRequest")({
   tasks: Schema.NonEmptyArray(TaskSpec).pipe(Schema.maxItems(10_000))
+}) {}
+
+/**
+ * Several status reports in one request (runner → host), applied in order: a runner's outbox
+ * sends everything it holds at once instead of one report per request.
+ * @category models
+ */
+export class StatusReports extends Schema.Class<StatusReports>("StatusReports")({
+  updates: Schema.NonEmptyArray(StatusUpdate).pipe(Schema.maxItems(1_000))
+}) {}
+
+/**
+ * What the host did with one report of `StatusReports`: taken, or refused for good (the task is
+ * unknown, or the move is not allowed) with the reason. A refused report must not be sent again.
+ * @category models
+ */
+export class StatusReportOutcome extends Schema.Class<StatusReportOutcome>("StatusReportOutcome")({
+  taskId: TaskId,
+  accepted: Schema.Boolean,
+  reason: Schema.optional(Schema.String)
 }) {}
 
 /** @category models */
@@ -58,7 +79,12 @@ export const TaskQuery = Schema.Struct({
 export class WaitRequest extends Schema.Class<WaitRequest>("WaitRequest")({
   taskIds: Schema.NonEmptyArray(TaskId).pipe(Schema.maxItems(10_000)),
   known: Schema.optionalWith(Schema.Record({ key: TaskId, value: TaskStatus }), { default: () => ({}) }),
-  timeoutMs: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 60_000)), { default: () => 30_000 })
+  timeoutMs: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 60_000)), { default: () => 30_000 }),
+  /**
+   * Answer only the tasks whose status differs from `known` (none at the timeout), instead of
+   * all of them: a client following thousands of tasks then moves O(changes) per answer.
+   */
+  changedOnly: Schema.optional(Schema.Boolean)
 }) {}
 
 /** Which log stream. @category models */

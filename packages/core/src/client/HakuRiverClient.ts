@@ -211,23 +211,30 @@ const make = (connection: Connection) =>
     const wait = <R = never>(ids: ReadonlyArray<string>, options: WaitEffectOptions<R> = {}) =>
       Effect.gen(function* () {
         const taskIds = yield* Effect.forEach(ids, decodeId)
-        const [first, ...rest] = taskIds
-        if (first === undefined) return [] as ReadonlyArray<Task>
+        if (taskIds.length === 0) return [] as ReadonlyArray<Task>
         const seconds = Math.min(Math.max(options.pollInterval ?? 30, 0), maxPollSeconds)
         const timeoutMs = Math.round(seconds * 1000)
-        let known: Record<TaskId, TaskStatus> = {}
-        let firstRound = true
+        // each round asks only about the unfinished tasks and gets back only those that changed
+        const latest = new Map<TaskId, Task>()
         for (;;) {
-          const tasks = yield* call(
-            api.tasks.wait({ payload: { taskIds: [first, ...rest], known, timeoutMs } })
+          const open = taskIds.filter((id) => {
+            const task = latest.get(id)
+            return task === undefined || !isFinal(task.status)
+          })
+          const [head, ...tail] = open
+          if (head === undefined) return orderBy(taskIds, [...latest.values()])
+          const known: Record<TaskId, TaskStatus> = {}
+          for (const id of open) {
+            const task = latest.get(id)
+            if (task !== undefined) known[id] = task.status
+          }
+          const changed = yield* call(
+            api.tasks.wait({ payload: { taskIds: [head, ...tail], known, timeoutMs, changedOnly: true } })
           )
-          const next: Record<TaskId, TaskStatus> = {}
-          for (const t of tasks) next[t.taskId] = t.status
-          const changed = firstRound || tasks.some((t) => known[t.taskId] !== t.status)
-          known = next
-          firstRound = false
-          if (changed && options.onUpdate !== undefined) yield* options.onUpdate(tasks)
-          if (tasks.length > 0 && tasks.every((t) => isFinal(t.status))) return orderBy(taskIds, tasks)
+          for (const t of changed) latest.set(t.taskId, t)
+          if (changed.length > 0 && options.onUpdate !== undefined) {
+            yield* options.onUpdate(orderBy(taskIds, [...latest.values()]))
+          }
         }
       }).pipe(Effect.withSpan("HakuRiverClient.wait"))
 

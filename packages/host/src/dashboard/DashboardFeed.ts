@@ -66,13 +66,20 @@ export const make = (options: FeedOptions = {}) =>
     const lastCluster = yield* Ref.make("")
     const lastSampleAt = yield* Ref.make(Number.NEGATIVE_INFINITY)
 
+    // with no dashboard open nothing is read but the usage samples (the charts' history): the
+    // feed read every changed task from the database, 4 reads per task, for nobody
+    const watchers = yield* Ref.make(0)
+    const watched = Effect.map(Ref.get(watchers), (n) => n > 0)
+
     const watchCluster = Effect.gen(function* () {
+      const now = yield* Clock.currentTimeMillis
+      const sampleDue = now - (yield* Ref.get(lastSampleAt)) >= sampleEveryMs
+      if (!sampleDue && !(yield* watched)) return
       const [nodes, health] = yield* Effect.all([source.nodes, source.health], { concurrency: 2 })
       const key = encodeCluster({ nodes, health })
       const previous = yield* Ref.getAndSet(lastCluster, key)
       if (previous !== key) yield* PubSub.publish(hub, { _tag: "cluster", data: { nodes, health } })
-      const now = yield* Clock.currentTimeMillis
-      if (now - (yield* Ref.get(lastSampleAt)) >= sampleEveryMs) {
+      if (sampleDue) {
         yield* Ref.set(lastSampleAt, now)
         const sample = sampleOf(health, new Date(now).toISOString())
         yield* Ref.update(history, (samples) =>
@@ -91,6 +98,7 @@ export const make = (options: FeedOptions = {}) =>
     )
 
     yield* source.taskChanges.pipe(
+      Stream.filterEffect(() => watched),
       Stream.mapEffect(source.task),
       Stream.filterMap((task) => task),
       Stream.runForEach((task) => PubSub.publish(hub, { _tag: "task", data: task })),
@@ -101,6 +109,10 @@ export const make = (options: FeedOptions = {}) =>
 
     const events: Stream.Stream<DashboardEvent> = Stream.unwrapScoped(
       Effect.gen(function* () {
+        yield* Effect.acquireRelease(
+          Ref.update(watchers, (n) => n + 1),
+          () => Ref.update(watchers, (n) => n - 1)
+        )
         // Subscribe before reading the snapshot, so nothing falls between the two.
         const subscription = yield* PubSub.subscribe(hub)
         const [nodes, health] = yield* Effect.all([source.nodes, source.health], { concurrency: 2 })

@@ -59,8 +59,8 @@ const average = (xs: ReadonlyArray<number>) =>
 const snapshot = Effect.flatMap(Store, (store) =>
   Effect.all({
     nodes: store.listNodes,
-    active: store.tasksWithStatus(activeStatuses),
-    pending: store.tasksWithStatus(["pending"])
+    active: store.claimsWithStatus(activeStatuses),
+    pending: store.claimsWithStatus(["pending"])
   })
 )
 

@@ -1,14 +1,34 @@
 /**
- * The `runners` group of HostApi: registration, heartbeats and status reports.
+ * The `runners` group of HostApi: registration, heartbeats and status reports (one per request,
+ * or several in order).
  *
  * @since 0.1.0
  */
 import { HttpApiBuilder } from "@effect/platform"
-import { Conflict, HostApi, NotFound } from "@hakuriver/sdk"
+import { Conflict, HostApi, NotFound, StatusReportOutcome, type StatusUpdate } from "@hakuriver/sdk"
 import { Clock, Effect } from "effect"
 import { isoOf } from "../HostConfig.js"
 import { NodeMonitor } from "../NodeMonitor.js"
-import { Store } from "../Store.js"
+import { type StoreShape, Store } from "../Store.js"
+
+/** Applies one runner report to the store. */
+const applyReport = (store: StoreShape, update: StatusUpdate) =>
+  Effect.gen(function* () {
+    const now = isoOf(yield* Clock.currentTimeMillis)
+    const at = Number.isNaN(Date.parse(update.at)) ? now : update.at
+    return yield* store
+      .transition(update.taskId, update.status, now, {
+        ...(update.exitCode === undefined ? {} : { exitCode: update.exitCode }),
+        ...(update.error === undefined ? {} : { error: update.error }),
+        ...(update.status === "running" ? { startedAt: at } : { finishedAt: at })
+      })
+      .pipe(
+        Effect.catchTags({
+          TaskNotFound: (e) => Effect.fail(new NotFound({ message: e.message })),
+          IllegalTransition: (e) => Effect.fail(new Conflict({ message: e.message }))
+        })
+      )
+  })
 
 /** @category layers */
 export const RunnersHttpLive = HttpApiBuilder.group(HostApi, "runners", (handlers) =>
@@ -19,27 +39,21 @@ export const RunnersHttpLive = HttpApiBuilder.group(HostApi, "runners", (handler
       .handle("register", ({ payload }) => monitor.register(payload))
       .handle("heartbeat", ({ path, payload }) => monitor.heartbeat(path.name, payload))
       .handle("reportStatus", ({ path, payload }) =>
-        Effect.gen(function* () {
-          if (payload.taskId !== path.id) {
-            return yield* Effect.fail(
-              new Conflict({ message: `the report is for task ${payload.taskId}, not ${path.id}` })
+        payload.taskId !== path.id
+          ? Effect.fail(new Conflict({ message: `the report is for task ${payload.taskId}, not ${path.id}` }))
+          : applyReport(store, payload).pipe(Effect.withSpan("Host.reportStatus"))
+      )
+      .handle("reportStatuses", ({ payload }) =>
+        Effect.forEach(payload.updates, (update) =>
+          applyReport(store, update).pipe(
+            Effect.as(new StatusReportOutcome({ taskId: update.taskId, accepted: true })),
+            Effect.catchAll((e) =>
+              Effect.succeed(
+                new StatusReportOutcome({ taskId: update.taskId, accepted: false, reason: e.message })
+              )
             )
-          }
-          const now = isoOf(yield* Clock.currentTimeMillis)
-          const at = Number.isNaN(Date.parse(payload.at)) ? now : payload.at
-          return yield* store
-            .transition(path.id, payload.status, now, {
-              ...(payload.exitCode === undefined ? {} : { exitCode: payload.exitCode }),
-              ...(payload.error === undefined ? {} : { error: payload.error }),
-              ...(payload.status === "running" ? { startedAt: at } : { finishedAt: at })
-            })
-            .pipe(
-              Effect.catchTags({
-                TaskNotFound: (e) => Effect.fail(new NotFound({ message: e.message })),
-                IllegalTransition: (e) => Effect.fail(new Conflict({ message: e.message }))
-              })
-            )
-        }).pipe(Effect.withSpan("Host.reportStatus"))
+          )
+        ).pipe(Effect.withSpan("Host.reportStatuses", { attributes: { reports: payload.updates.length } }))
       )
   })
 )
