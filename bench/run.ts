@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url"
 import { dispatch } from "./dispatch.js"
 import { footprint } from "./footprint.js"
 import { hostScale, placementMicros } from "./hostScale.js"
+import { placementRound } from "./placementRound.js"
 import { cliPath } from "./lib/cluster.js"
 import { throughput } from "./throughput.js"
 
@@ -28,6 +29,10 @@ const sizes = quick
       throughput: 200,
       dockerThroughput: 40,
       scale: [[50, 1000]] as const,
+      rounds: [
+        [50, 1000],
+        [50, 5000]
+      ] as const,
       window: 5,
       footprint: 200
     }
@@ -39,6 +44,12 @@ const sizes = quick
         [50, 1000],
         [500, 1000],
         [50, 10000],
+        [500, 10000]
+      ] as const,
+      rounds: [
+        [50, 1000],
+        [50, 10000],
+        [500, 3000],
         [500, 10000]
       ] as const,
       window: 15,
@@ -79,8 +90,17 @@ await section("throughput-process", () => throughput("process", sizes.throughput
 await section("throughput-docker", () => throughput("docker", sizes.dockerThroughput))
 await section("placement", async () => {
   const rows = [10, 50, 100, 500].map((n) => ({ nodes: n, microsPerPlacement: placementMicros(n) }))
-  for (const r of rows) console.log(`  ${r.nodes} nodes: ${r.microsPerPlacement} µs per placement`)
-  return rows
+  for (const r of rows) console.log(`  ${r.nodes} nodes: ${r.microsPerPlacement} µs per placement (pure)`)
+  const rounds = []
+  for (const [nodes, queued] of sizes.rounds) {
+    const r = await placementRound(nodes, queued)
+    console.log(
+      `  ${nodes} nodes, ${queued} queued (SQLite): ${r.fillMicrosPerTask} µs per task filling the nodes` +
+        (r.refillMicros === null ? "" : `, ${r.refillMicros} µs from a task's end to the next placement`)
+    )
+    rounds.push(r)
+  }
+  return { pure: rows, rounds }
 })
 await section("host-scale", async () => {
   const rows = []

@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { activeStatuses, isFinal, type NodeName, parseTarget, type Task } from "@hakuriver/sdk"
+import { isFinal, type NodeName, parseTarget, type Task } from "@hakuriver/sdk"
 import { Clock, Context, Effect, Either, Layer, Queue, Stream } from "effect"
 import { Dispatcher } from "./Dispatcher.js"
 import { HostConfig, isoOf } from "./HostConfig.js"
@@ -62,7 +62,7 @@ const make = Effect.gen(function* () {
     // the queue is read a page at a time, and only while some node has a core free: a deep
     // queue behind full nodes is not read (and decoded) again every time a task is queued or ends
     const nodes = (yield* store.listNodes).map(capacityOf)
-    const allocations = allocationsOf(yield* store.claimsWithStatus(activeStatuses))
+    const allocations = allocationsOf(yield* store.activeClaims)
     // every request asks for at least 0.01 core: a node without one free can take nothing
     const hasRoom = () =>
       nodes.some(

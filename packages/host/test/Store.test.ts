@@ -137,39 +137,73 @@ describe("Store (SQLite file)", () => {
     })
   )
 
-  it.scoped("claimsWithStatus reads what placement needs, like the whole tasks, a page at a time", () =>
-    withStore(
-      ":memory:",
-      Effect.gen(function* () {
-        const s = yield* Store.Store
-        const { tasks } = yield* s.submit(
-          [draft, { ...draft, memoryBytes: null, gpus: [] }, draft],
-          logs,
-          "t0",
-          1
-        )
-        const [a, b, c] = tasks.map((t) => t.taskId) as [TaskId, TaskId, TaskId]
-        yield* s.transition(b, "assigning", "t1", { node: NodeName.make("node1") })
-        const claimOf = (t: (typeof tasks)[number]) => ({
-          taskId: t.taskId,
-          status: t.status,
-          node: t.node,
-          target: t.target,
-          cores: t.cores,
-          memoryBytes: t.memoryBytes,
-          gpus: t.gpus,
-          numaNode: t.numaNode,
-          container: t.container
+  it.scoped("activeClaims after reopening the file holds the tasks that were holding resources", () =>
+    Effect.gen(function* () {
+      const file = path.join(yield* tempDir, "host.db")
+      const [a] = yield* withStore(
+        file,
+        Effect.gen(function* () {
+          const s = yield* Store.Store
+          const { tasks } = yield* s.submit([draft, draft], logs, "t0", 1)
+          const ids = tasks.map((t) => t.taskId)
+          yield* s.transition(ids[0]!, "assigning", "t1", { node: NodeName.make("node1") })
+          return ids
         })
-        expect(yield* s.claimsWithStatus(["assigning"])).toEqual((yield* s.getTasks([b])).map(claimOf))
-        expect(yield* s.claimsWithStatus(["pending"])).toEqual((yield* s.getTasks([a, c])).map(claimOf))
-        expect((yield* s.claimsWithStatus(["pending"], { limit: 1 })).map((t) => t.taskId)).toEqual([a])
-        expect((yield* s.claimsWithStatus(["pending"], { after: a, limit: 5 })).map((t) => t.taskId)).toEqual(
-          [c]
-        )
-        expect(yield* s.claimsWithStatus([])).toEqual([])
-      })
-    )
+      )
+      const held = yield* withStore(
+        file,
+        Effect.flatMap(Store.Store, (s) => s.activeClaims)
+      )
+      expect(held.map((c) => [c.taskId, c.status, c.node, c.cores])).toEqual([[a, "assigning", "node1", 1.5]])
+    })
+  )
+
+  it.scoped(
+    "claimsWithStatus reads what placement needs, like the whole tasks; activeClaims follows the changes",
+    () =>
+      withStore(
+        ":memory:",
+        Effect.gen(function* () {
+          const s = yield* Store.Store
+          const { tasks } = yield* s.submit(
+            [draft, { ...draft, memoryBytes: null, gpus: [] }, draft],
+            logs,
+            "t0",
+            1
+          )
+          const [a, b, c] = tasks.map((t) => t.taskId) as [TaskId, TaskId, TaskId]
+          yield* s.transition(b, "assigning", "t1", { node: NodeName.make("node1") })
+          const claimOf = (t: (typeof tasks)[number]) => ({
+            taskId: t.taskId,
+            status: t.status,
+            node: t.node,
+            target: t.target,
+            cores: t.cores,
+            memoryBytes: t.memoryBytes,
+            gpus: t.gpus,
+            numaNode: t.numaNode,
+            container: t.container
+          })
+          expect(yield* s.claimsWithStatus(["assigning"])).toEqual((yield* s.getTasks([b])).map(claimOf))
+          expect(yield* s.claimsWithStatus(["pending"])).toEqual((yield* s.getTasks([a, c])).map(claimOf))
+          expect((yield* s.claimsWithStatus(["pending"], { limit: 1 })).map((t) => t.taskId)).toEqual([a])
+          expect(
+            (yield* s.claimsWithStatus(["pending"], { after: a, limit: 5 })).map((t) => t.taskId)
+          ).toEqual([c])
+          expect(yield* s.claimsWithStatus([])).toEqual([])
+          // the claims held in memory follow every status change, like the table
+          const held = Effect.map(s.activeClaims, (cs) => cs.map((c) => c.taskId).sort())
+          expect(yield* held).toEqual([b])
+          yield* s.transition(a, "assigning", "t2", { node: NodeName.make("node1") })
+          yield* s.transition(a, "running", "t3")
+          expect(yield* held).toEqual([a, b].sort())
+          yield* s.transition(b, "completed", "t4", { exitCode: 0 })
+          expect(yield* held).toEqual([a])
+          yield* s.markNodeOffline("node1", "gone", "t5")
+          expect(yield* held).toEqual([])
+          expect(yield* s.claimsWithStatus(["assigning", "running", "paused"])).toEqual([])
+        })
+      )
   )
 
   it.scoped("final statuses set finishedAt; a node going offline loses its active tasks in one step", () =>

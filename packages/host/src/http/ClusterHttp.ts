@@ -5,7 +5,6 @@
  */
 import { HttpApiBuilder } from "@effect/platform"
 import {
-  activeStatuses,
   Allocation,
   ClusterHealth,
   HealthReport,
@@ -59,7 +58,7 @@ const average = (xs: ReadonlyArray<number>) =>
 const snapshot = Effect.flatMap(Store, (store) =>
   Effect.all({
     nodes: store.listNodes,
-    active: store.claimsWithStatus(activeStatuses),
+    active: store.activeClaims,
     pending: store.claimsWithStatus(["pending"])
   })
 )

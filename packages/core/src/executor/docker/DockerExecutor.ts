@@ -118,15 +118,20 @@ export const make = (options: DockerExecutorOptions): Effect.Effect<Executor, Ex
         const logFiber = yield* ContainerLogs.follow(engine, id, logs, cutoff).pipe(Effect.forkScoped)
         const wait: Effect.Effect<ExitResult, ExecutorError> = yield* Effect.cached(
           Effect.gen(function* () {
-            yield* engine
+            const waited: { readonly StatusCode?: number } = yield* engine
               .call(`wait for ${id}`, () => container(id).wait())
               .pipe(Effect.mapError(fromDocker(`task ${handle.taskId}`)))
             const logExit = yield* Fiber.await(logFiber)
-            const info = yield* engine
-              .call(`inspect ${id}`, () => container(id).inspect())
-              .pipe(Effect.mapError(fromDocker(`task ${handle.taskId}`)))
-            const exitCode = info.State.ExitCode
-            const oomKilled = info.State.OOMKilled === true
+            // a task that exited 0 was not killed and the engine saw no error: the inspect (an
+            // engine round trip per task) is only needed to tell why a task ended otherwise
+            const state =
+              waited.StatusCode === 0
+                ? { ExitCode: 0, OOMKilled: false, Error: "" }
+                : (yield* engine
+                    .call(`inspect ${id}`, () => container(id).inspect())
+                    .pipe(Effect.mapError(fromDocker(`task ${handle.taskId}`)))).State
+            const exitCode = state.ExitCode
+            const oomKilled = state.OOMKilled === true
             const signal = oomKilled ? undefined : signalOf(exitCode)
             const logError =
               logExit._tag === "Failure" ? "the task's output could not be written to its log files" : ""
@@ -144,7 +149,7 @@ export const make = (options: DockerExecutorOptions): Effect.Effect<Executor, Ex
                         : `the Docker engine at ${engine.endpoint} stopped while the task ran (its container got ${signal})`
                     )
                   )
-            const error = [info.State.Error, engineGone, logError].filter((s) => s !== "").join("; ")
+            const error = [state.Error, engineGone, logError].filter((s) => s !== "").join("; ")
             return {
               exitCode,
               oomKilled,
