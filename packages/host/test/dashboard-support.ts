@@ -4,12 +4,27 @@
  */
 import { existsSync, readdirSync, statSync } from "node:fs"
 import { mkdir, mkdtemp, rename, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { Effect } from "effect"
 import type { Page } from "playwright-core"
 
 const repo = fileURLToPath(new URL("../../..", import.meta.url))
+
+/**
+ * Saves a screenshot of the page as `NAME.png`: into docs/screenshots (the README's pictures)
+ * when `HAKURIVER_SCREENSHOTS=1`, else into a temp folder, so a test run leaves the tree clean.
+ */
+export const shot = (page: Page, name: string) =>
+  Effect.promise(async () => {
+    const dir =
+      process.env.HAKURIVER_SCREENSHOTS === "1"
+        ? path.join(repo, "docs/screenshots")
+        : path.join(tmpdir(), "hakuriver-screenshots")
+    await mkdir(dir, { recursive: true })
+    await page.screenshot({ path: path.join(dir, `${name}.png`) })
+  })
 
 /** Where the host serves the dashboard from when running from sources. */
 export const dashboardDir = path.join(repo, "packages/host/dist/dashboard")

@@ -2,7 +2,7 @@
  * The dashboard in a real browser (Debian's chromium driven by playwright-core) against an
  * embedded cluster: a host and a runner (process executor) on loopback ports with a token.
  * It enters the token, submits a task from the form, sees it complete, reads its stdout and
- * stderr in the log viewer, kills a running task, and saves screenshots to docs/screenshots.
+ * stderr in the log viewer, kills a running task, and saves screenshots (see `shot`).
  *
  * Without chromium the tests skip, except in CI (CI=true), where they fail.
  */
@@ -10,14 +10,12 @@ import { describe, expect, layer } from "@effect/vitest"
 import { fromObject, type HakuRiverConfig } from "@hakuriver/sdk"
 import { Runner } from "@hakuriver/runner"
 import * as path from "node:path"
-import { fileURLToPath } from "node:url"
 import { Effect, Either, Layer } from "effect"
 import type { Page } from "playwright-core"
 import { Host } from "../src/index.js"
-import { ensureDashboardBuilt, scopedPage, skipBrowserTests } from "./dashboard-support.js"
+import { ensureDashboardBuilt, scopedPage, shot, skipBrowserTests } from "./dashboard-support.js"
 import { scopedTempDir } from "../../../test/kit/index.js"
 
-const screenshots = fileURLToPath(new URL("../../../docs/screenshots/", import.meta.url))
 const token = "dashboard-test-token"
 
 const configOf = (dir: string, network: Record<string, unknown>): HakuRiverConfig =>
@@ -54,9 +52,6 @@ class BrowserCluster extends Effect.Service<BrowserCluster>()("test/BrowserClust
     return { url: `http://127.0.0.1:${port}/`, page }
   })
 }) {}
-
-const shot = (page: Page, name: string) =>
-  Effect.promise(() => page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: false }))
 
 /** Fills the submit form with `command` on node-a without Docker, submits, and lands on the task. */
 const submitFromForm = (page: Page, command: string, screenshot?: string) =>

@@ -9,15 +9,12 @@ import { describe, expect, layer } from "@effect/vitest"
 import { fromObject } from "@hakuriver/sdk"
 import { execFileSync } from "node:child_process"
 import * as path from "node:path"
-import { fileURLToPath } from "node:url"
 import { Effect, Either, Layer } from "effect"
-import type { Page } from "playwright-core"
 import { Host } from "../src/index.js"
-import { ensureDashboardBuilt, scopedPage, skipBrowserTests } from "./dashboard-support.js"
+import { ensureDashboardBuilt, scopedPage, shot, skipBrowserTests } from "./dashboard-support.js"
 import { scopedTempDir } from "../../../test/kit/index.js"
 import { ensureTestImage, runDockerTests, testImage } from "./envHarness.js"
 
-const screenshots = fileURLToPath(new URL("../../../docs/screenshots/", import.meta.url))
 const token = "dashboard-env-token"
 const env = `dash-${process.pid}`
 
@@ -63,9 +60,6 @@ class EnvPage extends Effect.Service<EnvPage>()("test/EnvPage", {
     return { page }
   })
 }) {}
-
-const shot = (page: Page, name: string) =>
-  Effect.promise(() => page.screenshot({ path: path.join(screenshots, `${name}.png`) }))
 
 describe.skipIf(skipBrowserTests || !runDockerTests)("dashboard environments in a browser", () => {
   layer(EnvPage.Default, { timeout: "240 seconds", excludeTestServices: true })((it) => {

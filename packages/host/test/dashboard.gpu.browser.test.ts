@@ -9,13 +9,9 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { describe, expect, layer } from "@effect/vitest"
 import { HealthReport, NodeView } from "@hakuriver/sdk"
 import { createServer } from "node:http"
-import * as path from "node:path"
-import { fileURLToPath } from "node:url"
 import { Effect, Layer, Option, Schema, Stream } from "effect"
 import { Dashboard, DashboardSource } from "../src/dashboard/index.js"
-import { ensureDashboardBuilt, scopedPage, skipBrowserTests } from "./dashboard-support.js"
-
-const screenshots = fileURLToPath(new URL("../../../docs/screenshots/", import.meta.url))
+import { ensureDashboardBuilt, scopedPage, shot, skipBrowserTests } from "./dashboard-support.js"
 
 const gpu = (index: number, utilizationPercent: number, temperatureC: number) => ({
   index,
@@ -133,7 +129,7 @@ describe.skipIf(skipBrowserTests)("dashboard GPU and NUMA views in a browser", (
           expect(text).toContain("71°C")
           expect(text).toContain("2048 / 81559 MiB")
           expect(text).toContain("NVIDIA H100 80GB HBM3")
-          yield* Effect.promise(() => page.screenshot({ path: path.join(screenshots, "nodes-gpu.png") }))
+          yield* shot(page, "nodes-gpu")
         }),
       60_000
     )
