@@ -47,9 +47,11 @@ const make = Effect.gen(function* () {
   const clientOf = (task: Task): Effect.Effect<Option.Option<RunnerClient>> =>
     task.node === null
       ? Effect.succeedNone
-      : Effect.flatMap(store.getNode(task.node), (node) =>
-          Option.isNone(node) ? Effect.succeedNone : Effect.asSome(clients.at(node.value.info.url))
-        )
+      : // the kept node list, not a read of the node's row per dispatch
+        Effect.flatMap(store.listNodes, (nodes) => {
+          const node = nodes.find((n) => n.info.name === task.node)
+          return node === undefined ? Effect.succeedNone : Effect.asSome(clients.at(node.info.url))
+        })
 
   const requeue = (task: Task, why: string) =>
     Effect.logWarning(
