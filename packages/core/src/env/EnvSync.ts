@@ -55,8 +55,14 @@ export interface SyncedImage {
  * @category models
  */
 export interface EnvSync {
-  /** Makes `hakuriver/ENV:base` current, loading the newest tarball when needed. */
+  /**
+   * Makes `hakuriver/ENV:base` current, loading the newest tarball when needed. While the newest
+   * tarball stays the one the last sync saw, the engine is not asked again (two image inspects a
+   * task): the tarball folder is still read every time.
+   */
   readonly ensure: (env: EnvName) => Effect.Effect<SyncedImage, EnvSyncError>
+  /** Forgets the last sync of ENV (its image went away behind our back): the next one checks the engine. */
+  readonly forget: (env: EnvName) => Effect.Effect<void>
 }
 
 /**
@@ -169,6 +175,8 @@ export const make = (options: EnvSyncOptions): Effect.Effect<EnvSync> =>
     const { store, engine } = options
     const attempts = options.attempts ?? 5
     const inFlight = yield* Ref.make(new Map<EnvName, Pending>())
+    /** What the last sync of each env found current, and for which tarball. */
+    const synced = new Map<EnvName, SyncedImage>()
 
     const fail = (env: EnvName, reason: EnvSyncError["reason"], detail: string) =>
       new EnvSyncError({ env, reason, detail })
@@ -277,6 +285,10 @@ export const make = (options: EnvSyncOptions): Effect.Effect<EnvSync> =>
           )
         }
         const tarball = newest.value
+        const known = synced.get(env)
+        if (known !== undefined && Option.contains(known.tarball, tarball.timestamp)) {
+          return { ...known, loaded: false }
+        }
         const version = versionTag(env, tarball.timestamp)
         const current = yield* localImage(engine, version).pipe(Effect.mapError(fromDocker(env)))
         const loadedAlready =
@@ -353,7 +365,15 @@ export const make = (options: EnvSyncOptions): Effect.Effect<EnvSync> =>
         return yield* Deferred.await(deferred)
       }).pipe(Effect.withSpan("EnvSync.ensure", { attributes: { env } }))
 
-    return { ensure }
+    return {
+      ensure: (env: EnvName) =>
+        Effect.tap(ensure(env), (image) =>
+          Effect.sync(() => {
+            if (Option.isSome(image.tarball)) synced.set(env, image)
+          })
+        ),
+      forget: (env: EnvName) => Effect.sync(() => synced.delete(env))
+    }
   })
 
 /**

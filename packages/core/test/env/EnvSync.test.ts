@@ -144,6 +144,31 @@ describeDocker("EnvSync (real engine)", () => {
   )
 
   it.scopedLive(
+    "while the newest tarball stays the same the engine is not asked again; an image removed behind its back is loaded again for the next task",
+    () =>
+      Effect.gen(function* () {
+        const { env, dirs, store, engine, sync } = yield* setup("memo")
+        const v1 = yield* imageWithMarker(env, "v1")
+        yield* store.write(env, Stream.make(new Uint8Array(v1.tar)))
+        expect((yield* sync.ensure(env)).loaded).toBe(true)
+        // removed behind its back: the remembered sync still answers (no engine call)...
+        yield* EnvSync.removeImages(engine, env)
+        expect(yield* sync.ensure(env)).toMatchObject({ loaded: false, imageId: v1.id })
+        // ...and a task, whose container cannot be created from the missing image, syncs again
+        const executor = yield* DockerExecutor.make({ tarballDir: dirs.tarballs, envSync: sync })
+        const task = makeTask(["cat", "/marker"], { container: env })
+        const req = dirs.request(task)
+        const result = yield* (yield* executor.run(req)).wait
+        expect(result.exitCode).toBe(0)
+        expect(fs.readFileSync(req.logs.stdout, "utf8")).toBe(`${env}-v1\n`)
+        // after forget, ensure checks the engine: the image is there again, nothing to load
+        yield* sync.forget(env)
+        expect(yield* sync.ensure(env)).toMatchObject({ loaded: false, imageId: v1.id })
+      }).pipe(Effect.scoped),
+    30_000
+  )
+
+  it.scopedLive(
     "a local image committed after the newest tarball is kept; a later tarball replaces it",
     () =>
       Effect.gen(function* () {
