@@ -449,29 +449,33 @@ const make = Effect.gen(function* () {
                          ${d.privileged ? 1 : 0}, ${json(d.mounts)}, NULL, NULL, ${now}, NULL, NULL, ${logs.stdout},
                          ${logs.stderr})`
             tasks.push(
-              new Task({
-                taskId,
-                batchId,
-                status: "pending",
-                command: d.command,
-                env: d.env,
-                cores: d.cores,
-                memoryBytes: d.memoryBytes,
-                gpus: d.gpus,
-                numaNode: d.numaNode,
-                target: d.target,
-                node: null,
-                container: d.container,
-                privileged: d.privileged,
-                mounts: d.mounts,
-                exitCode: null,
-                error: null,
-                submittedAt: now,
-                startedAt: null,
-                finishedAt: null,
-                stdoutPath: logs.stdout,
-                stderrPath: logs.stderr
-              })
+              new Task(
+                {
+                  taskId,
+                  batchId,
+                  status: "pending",
+                  command: d.command,
+                  env: d.env,
+                  cores: d.cores,
+                  memoryBytes: d.memoryBytes,
+                  gpus: d.gpus,
+                  numaNode: d.numaNode,
+                  target: d.target,
+                  node: null,
+                  container: d.container,
+                  privileged: d.privileged,
+                  mounts: d.mounts,
+                  exitCode: null,
+                  error: null,
+                  submittedAt: now,
+                  startedAt: null,
+                  finishedAt: null,
+                  stdoutPath: logs.stdout,
+                  stderrPath: logs.stderr
+                },
+                // the drafts were decoded from the request (and checked): not validated again
+                true
+              )
             )
           }
           return { batchId, tasks }

@@ -126,7 +126,8 @@ const make = Effect.gen(function* () {
     }
     const ms = yield* Clock.currentTimeMillis
     const { batchId, tasks } = yield* store.submit(drafts, (id) => logPaths(config, id), isoOf(ms), ms)
-    return new SubmitResponse({ batchId, taskIds: tasks.map((t) => t.taskId), failedTargets: failed })
+    // built from values the store just wrote: not validated again
+    return new SubmitResponse({ batchId, taskIds: tasks.map((t) => t.taskId), failedTargets: failed }, true)
   })
 
   const submit = (spec: TaskSpec) => submitMany([spec])
