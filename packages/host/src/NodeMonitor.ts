@@ -59,6 +59,10 @@ const make = Effect.gen(function* () {
 
   const reconcile = Effect.fn("NodeMonitor.reconcile")(function* (name: string, beat: Heartbeat, ms: number) {
     const reported = new Set<string>(beat.runningTaskIds)
+    // an idle node that reports nothing (most heartbeats) needs no read: the store keeps in
+    // memory which tasks hold resources where
+    const held = (yield* store.activeClaims).some((c) => c.node === name)
+    if (!held && reported.size === 0) return []
     const mine = yield* store.tasksWithStatus(["assigning", "running", "paused"], name)
     const at = isoOf(ms)
     for (const task of mine) {
