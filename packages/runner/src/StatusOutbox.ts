@@ -36,6 +36,12 @@ export interface StatusOutboxOptions {
   readonly file: string
   /** Longest wait between two attempts while the host is down; default 5 s. */
   readonly maxBackoff?: Duration.DurationInput | undefined
+  /**
+   * How long a queue holding only starts (`running`) waits for an end before it is sent; default
+   * 10 ms. A task that ends at once then reports its start and end in one request, and its end
+   * does not wait behind the request of its start.
+   */
+  readonly gather?: Duration.DurationInput | undefined
 }
 
 const Stored = Schema.Array(StatusUpdate)
@@ -55,6 +61,7 @@ export const make = (options: StatusOutboxOptions) =>
     const wake = yield* Queue.sliding<void>(1)
     const persist = Effect.flatMap(Ref.get(queue), (items) => writeJsonFile(options.file, Stored, items))
     const maxBackoff = Duration.decode(options.maxBackoff ?? "5 seconds")
+    const gather = Duration.decode(options.gather ?? "10 millis")
 
     /**
      * Sends the oldest reports in one request, retried until the host answers for each; every
@@ -87,9 +94,17 @@ export const make = (options: StatusOutboxOptions) =>
     )
 
     const sender = Effect.gen(function* () {
-      if ((yield* Ref.get(queue)).length === 0) {
+      const items = yield* Ref.get(queue)
+      if (items.length === 0) {
         yield* Queue.take(wake)
         return
+      }
+      // only starts so far: a moment for an end to join them (the next push wakes this at once;
+      // a wake-up left from the pushes already seen is dropped first)
+      const hasEnd = (all: ReadonlyArray<StatusUpdate>) => all.some((u) => isFinal(u.status))
+      if (!hasEnd(items)) {
+        yield* Queue.takeAll(wake)
+        if (!hasEnd(yield* Ref.get(queue))) yield* Effect.ignore(Effect.timeout(Queue.take(wake), gather))
       }
       const sent = yield* sendHead
       // only the tail grows meanwhile: the sent reports are still the head

@@ -3,7 +3,7 @@ import * as path from "node:path"
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { StatusUpdate, type TaskId, type TaskStatus } from "@hakuriver/sdk"
-import { Effect, Layer } from "effect"
+import { type Duration, Effect, Layer } from "effect"
 import * as HostClient from "../src/HostClient.js"
 import * as StatusOutbox from "../src/StatusOutbox.js"
 import { eventually, freePort, makeState, makeTask, serveMiniHost } from "./miniHost.js"
@@ -17,9 +17,9 @@ const update = (taskId: TaskId, status: TaskStatus, exitCode?: number) =>
     ...(exitCode === undefined ? {} : { exitCode })
   })
 
-const outboxAt = (file: string, port: number) =>
+const outboxAt = (file: string, port: number, gather?: Duration.DurationInput) =>
   Layer.build(
-    StatusOutbox.layer({ file, maxBackoff: "200 millis" }).pipe(
+    StatusOutbox.layer({ file, maxBackoff: "200 millis", gather }).pipe(
       Layer.provide(HostClient.layer({ baseUrl: `http://127.0.0.1:${port}`, token: "" })),
       Layer.provide(NodeHttpClient.layerUndici)
     )
@@ -57,6 +57,33 @@ describe("StatusOutbox", () => {
         yield* eventually(() => fs.readFileSync(file, "utf8").trim() === "[]")
         expect(yield* outbox.pending).toEqual([])
         expect(yield* outbox.unreportedFinal).toEqual([])
+      }),
+    30_000
+  )
+
+  it.scopedLive(
+    "a start waits a moment for its end, and both go in one request; a lone start goes alone",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* scopedTempDir("outbox-gather")
+        const state = makeState()
+        const quick = makeTask(dir, ["true"])
+        const slow = makeTask(dir, ["sleep", "1"])
+        state.tasks.set(quick.taskId, quick)
+        state.tasks.set(slow.taskId, slow)
+        const port = yield* serveMiniHost(state)
+        const outbox = yield* outboxAt(path.join(dir, "outbox.json"), port, "300 millis")
+
+        yield* outbox.push(update(quick.taskId, "running"))
+        yield* Effect.sleep("20 millis")
+        yield* outbox.push(update(quick.taskId, "completed", 0))
+        yield* eventually(() => state.reports.length === 2)
+        expect(state.reportRequests).toBe(1)
+
+        yield* outbox.push(update(slow.taskId, "running"))
+        yield* eventually(() => state.reports.length === 3)
+        expect(state.reportRequests).toBe(2)
+        expect(state.reports.map((r) => r.status)).toEqual(["running", "completed", "running"])
       }),
     30_000
   )
