@@ -100,11 +100,12 @@ export const make = (options: StatusOutboxOptions) =>
         return
       }
       // only starts so far: a moment for an end to join them (the next push wakes this at once;
-      // a wake-up left from the pushes already seen is dropped first)
-      const hasEnd = (all: ReadonlyArray<StatusUpdate>) => all.some((u) => isFinal(u.status))
-      if (!hasEnd(items)) {
+      // a wake-up left from the pushes already seen is dropped first). Anything else (an end, a
+      // pause) goes at once: a late `paused` would undo a resume the host has already made.
+      const onlyStarts = (all: ReadonlyArray<StatusUpdate>) => all.every((u) => u.status === "running")
+      if (onlyStarts(items)) {
         yield* Queue.takeAll(wake)
-        if (!hasEnd(yield* Ref.get(queue))) yield* Effect.ignore(Effect.timeout(Queue.take(wake), gather))
+        if (onlyStarts(yield* Ref.get(queue))) yield* Effect.ignore(Effect.timeout(Queue.take(wake), gather))
       }
       const sent = yield* sendHead
       // only the tail grows meanwhile: the sent reports are still the head
