@@ -11,6 +11,7 @@ import { performance } from "node:perf_hooks"
 import { Dispatcher, HostConfig, Placer, Store, TaskEvents } from "@hakuriver/host"
 import { fromObject, NodeInfo, NodeName, type Task, type TaskId } from "@hakuriver/sdk"
 import { Deferred, Effect, Either, Layer, Ref } from "effect"
+import { draft } from "../packages/host/test/support/drafts.js"
 
 export interface PlacementRoundResult {
   readonly nodes: number
@@ -22,18 +23,6 @@ export interface PlacementRoundResult {
 }
 
 const CORES = 4
-const draft: Store.TaskDraft = {
-  command: ["true"],
-  env: {},
-  cores: 1,
-  memoryBytes: null,
-  gpus: [],
-  numaNode: null,
-  target: null,
-  container: "NULL",
-  privileged: false,
-  mounts: []
-}
 
 /** A dispatcher that only hands each task to a callback (the round's end is the last hand-off). */
 const recording = (onDispatch: (task: Task) => Effect.Effect<void>) =>

@@ -7,8 +7,9 @@
  * @since 0.1.0
  */
 import { Heartbeat } from "@hakuriver/sdk"
-import { Duration, Effect, Layer, Schedule } from "effect"
+import { Duration, Effect, Layer } from "effect"
 import { HostClient } from "./HostClient.js"
+import { retryForever } from "./retryForever.js"
 import { Probe } from "./probe/Probe.js"
 import { RunnerIdentity } from "./RunnerIdentity.js"
 import { TaskSupervisor } from "./TaskSupervisor.js"
@@ -45,17 +46,7 @@ export const make = (options: HostLinkOptions) =>
       return response.heartbeatIntervalS > 0
         ? Duration.seconds(response.heartbeatIntervalS)
         : fallbackInterval
-    }).pipe(
-      Effect.tapError((e) => Effect.logDebug("registration failed, will retry", e)),
-      Effect.retry(
-        Schedule.exponential("200 millis", 2).pipe(
-          Schedule.modifyDelay((d) => Duration.min(d, maxBackoff)),
-          Schedule.jittered
-        )
-      ),
-      Effect.orDie,
-      Effect.withSpan("HostLink.register")
-    )
+    }).pipe(retryForever("registration", "200 millis", maxBackoff), Effect.withSpan("HostLink.register"))
 
     /** One heartbeat: `true` when the host no longer knows this node. */
     const beat = Effect.gen(function* () {

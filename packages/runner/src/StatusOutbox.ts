@@ -7,8 +7,9 @@
  * @since 0.1.0
  */
 import { isFinal, StatusReports, StatusUpdate, type TaskId } from "@hakuriver/sdk"
-import { Context, Duration, Effect, Layer, Option, Queue, Ref, Schedule, Schema } from "effect"
+import { Context, Duration, Effect, Layer, Option, Queue, Ref, Schema } from "effect"
 import { HostClient } from "./HostClient.js"
+import { retryForever } from "./retryForever.js"
 import { readJsonFile, writeJsonFile } from "./jsonFile.js"
 
 /**
@@ -82,14 +83,7 @@ export const make = (options: StatusOutboxOptions) =>
       }
       return batch.length
     }).pipe(
-      Effect.tapError((e) => Effect.logDebug("status reports not sent, will retry", e)),
-      Effect.retry(
-        Schedule.exponential("100 millis", 2).pipe(
-          Schedule.modifyDelay((d) => Duration.min(d, maxBackoff)),
-          Schedule.jittered
-        )
-      ),
-      Effect.orDie,
+      retryForever("sending status reports", "100 millis", maxBackoff),
       Effect.withSpan("StatusOutbox.send")
     )
 
