@@ -7,6 +7,7 @@ import * as net from "node:net"
 import { HttpApi, HttpApiBuilder, HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import {
+  applyReports,
   Authorization,
   authorizationLayer,
   type Heartbeat,
@@ -15,7 +16,6 @@ import {
   NotFound,
   RegisterResponse,
   RunnersGroup,
-  StatusReportOutcome,
   type StatusUpdate,
   Task,
   type TaskId,
@@ -87,16 +87,9 @@ const RunnersLive = (state: MiniHostState) =>
       )
       .handle("reportStatus", ({ payload }) => record(state, payload))
       .handle("reportStatuses", ({ payload }) =>
-        Effect.forEach(payload.updates, (update) =>
-          record(state, update).pipe(
-            Effect.as(new StatusReportOutcome({ taskId: update.taskId, accepted: true })),
-            Effect.catchAll((e) =>
-              Effect.succeed(
-                new StatusReportOutcome({ taskId: update.taskId, accepted: false, reason: e.message })
-              )
-            )
-          )
-        ).pipe(Effect.tap(() => Effect.sync(() => state.reportRequests++)))
+        applyReports(payload.updates, (update) => record(state, update)).pipe(
+          Effect.tap(() => Effect.sync(() => state.reportRequests++))
+        )
       )
   )
 

@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import { HttpApiBuilder } from "@effect/platform"
-import { Conflict, HostApi, NotFound, StatusReportOutcome, type StatusUpdate } from "@hakuriver/sdk"
+import { applyReports, Conflict, HostApi, NotFound, type StatusUpdate } from "@hakuriver/sdk"
 import { Clock, Effect } from "effect"
 import { isoOf } from "../HostConfig.js"
 import { NodeMonitor } from "../NodeMonitor.js"
@@ -44,16 +44,9 @@ export const RunnersHttpLive = HttpApiBuilder.group(HostApi, "runners", (handler
           : applyReport(store, payload).pipe(Effect.withSpan("Host.reportStatus"))
       )
       .handle("reportStatuses", ({ payload }) =>
-        Effect.forEach(payload.updates, (update) =>
-          applyReport(store, update).pipe(
-            Effect.as(new StatusReportOutcome({ taskId: update.taskId, accepted: true })),
-            Effect.catchAll((e) =>
-              Effect.succeed(
-                new StatusReportOutcome({ taskId: update.taskId, accepted: false, reason: e.message })
-              )
-            )
-          )
-        ).pipe(Effect.withSpan("Host.reportStatuses", { attributes: { reports: payload.updates.length } }))
+        applyReports(payload.updates, (update) => applyReport(store, update)).pipe(
+          Effect.withSpan("Host.reportStatuses", { attributes: { reports: payload.updates.length } })
+        )
       )
   })
 )

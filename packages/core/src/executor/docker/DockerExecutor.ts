@@ -195,29 +195,23 @@ export const make = (options: DockerExecutorOptions): Effect.Effect<Executor, Ex
       }
       const env = task.container
       yield* syncEnv(env)
-      const create = engine
-        .call(`create container for task ${task.taskId}`, (d) =>
-          d.createContainer(containerSpec(request, env, settings))
-        )
-        .pipe(
-          Effect.mapError((f) =>
-            DockerEngine.hasStatus(f, 404)
-              ? ("NoImage" as const)
-              : fail(
-                  f.unavailable ? "Unavailable" : "StartFailed",
-                  `cannot create the container: ${f.detail}`
-                )
-          )
-        )
+      const create = engine.call(`create container for task ${task.taskId}`, (d) =>
+        d.createContainer(containerSpec(request, env, settings))
+      )
       const created = yield* Effect.acquireRelease(
         create.pipe(
           // the image went away since the last sync (which is remembered): sync again, once
           Effect.catchIf(
-            (e) => e === "NoImage",
+            (f) => DockerEngine.hasStatus(f, 404),
             () => Effect.zipRight(Effect.zipRight(envSync.forget(env), syncEnv(env)), create)
           ),
           Effect.mapError((e) =>
-            e === "NoImage" ? fail("StartFailed", `cannot create the container: no image for ${env}`) : e
+            e._tag === "DockerFailure"
+              ? fail(
+                  e.unavailable ? "Unavailable" : "StartFailed",
+                  `cannot create the container: ${e.detail}`
+                )
+              : e
           )
         ),
         (c) => removeContainer(c.id)
