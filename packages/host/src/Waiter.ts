@@ -2,7 +2,7 @@
  * The long-poll behind `POST /tasks/wait`: answers as soon as a task's status differs from what
  * the caller knows, when all are final, or at the timeout. It sleeps on the stream of status
  * changes; nothing polls. The answer holds every task, or with `changedOnly` only those whose
- * status differs from `known`.
+ * status differs from `known`. With `finalOnly`, only a task's end counts as a change.
  *
  * @since 0.1.0
  */
@@ -39,7 +39,15 @@ const make = Effect.gen(function* () {
     }
     let unfinished = 0
     for (const status of statuses.values()) if (!isFinal(status)) unfinished++
-    const differs = (id: string) => request.known[id as Task["taskId"]] !== statuses.get(id)
+    const finalOnly = request.finalOnly === true
+    /** Whether the caller should hear of the task: its status is not the known one (and is final). */
+    const differs = (id: string) => {
+      const status = statuses.get(id)
+      return (
+        request.known[id as Task["taskId"]] !== status &&
+        (!finalOnly || (status !== undefined && isFinal(status)))
+      )
+    }
     const follow = (id: string, status: TaskStatus) => {
       const before = statuses.get(id)
       if (before === undefined || before === status) return

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { type TaskId, type TaskStatus, WaitRequest } from "@hakuriver/sdk"
+import { NodeName, type TaskId, type TaskStatus, WaitRequest } from "@hakuriver/sdk"
 import { Chunk, Effect, Fiber, Layer, Option, TestClock } from "effect"
 import * as Store from "../src/Store.js"
 import { TaskEvents } from "../src/TaskEvents.js"
@@ -85,5 +85,38 @@ describe("Waiter (long-poll)", () => {
       yield* TestClock.adjust("30 seconds")
       expect(yield* Fiber.join(idle)).toEqual([])
     }).pipe(Effect.provide(live))
+  )
+
+  it.scoped(
+    "with finalOnly, a start is not an answer; the task's end is, and holds only the ended tasks",
+    () =>
+      Effect.gen(function* () {
+        const store = yield* Store.Store
+        const waiter = yield* Waiter.Waiter
+        const { tasks } = yield* store.submit([draft, draft], logs, "t0", 1)
+        const [a, b] = tasks.map((t) => t.taskId) as [TaskId, TaskId]
+        const ask = (known: Record<TaskId, TaskStatus>) =>
+          waiter.wait(
+            new WaitRequest({ taskIds: [a, b], known, timeoutMs: 30_000, changedOnly: true, finalOnly: true })
+          )
+
+        // nothing known yet, but nothing final either: it waits
+        const waiting = yield* Effect.fork(ask({}))
+        yield* Effect.repeatN(Effect.yieldNow(), 50)
+        yield* store.transition(a, "assigning", "t1", { node: NodeName.make("n1") })
+        yield* Effect.repeatN(Effect.yieldNow(), 50)
+        expect(Option.isNone(yield* Fiber.poll(waiting))).toBe(true)
+        yield* store.transition(b, "killed", "t2")
+        expect((yield* Fiber.join(waiting)).map((t) => [t.taskId, t.status])).toEqual([[b, "killed"]])
+
+        // a final task not yet known answers at once; one already known does not
+        expect((yield* ask({})).map((t) => t.taskId)).toEqual([b])
+        const idle = yield* Effect.fork(ask({ [b]: "killed" }))
+        yield* Effect.repeat(Effect.zipLeft(TestClock.sleeps(), Effect.yieldNow()), {
+          until: (sleeps) => Chunk.size(sleeps) > 0
+        })
+        yield* TestClock.adjust("30 seconds")
+        expect(yield* Fiber.join(idle)).toEqual([])
+      }).pipe(Effect.provide(live))
   )
 })

@@ -84,7 +84,13 @@ export class WaitRequest extends Schema.Class<WaitRequest>("WaitRequest")({
    * Answer only the tasks whose status differs from `known` (none at the timeout), instead of
    * all of them: a client following thousands of tasks then moves O(changes) per answer.
    */
-  changedOnly: Schema.optional(Schema.Boolean)
+  changedOnly: Schema.optional(Schema.Boolean),
+  /**
+   * Answer only when a task reaches a final status (or at the timeout), not on every change; with
+   * `changedOnly`, the answer holds only the tasks that became final. A client that needs only
+   * the ends of its tasks then makes one round trip per end instead of one per status change.
+   */
+  finalOnly: Schema.optional(Schema.Boolean)
 }) {}
 
 /** Which log stream. @category models */

@@ -214,7 +214,9 @@ const make = (connection: Connection) =>
         if (taskIds.length === 0) return [] as ReadonlyArray<Task>
         const seconds = Math.min(Math.max(options.pollInterval ?? 30, 0), maxPollSeconds)
         const timeoutMs = Math.round(seconds * 1000)
-        // each round asks only about the unfinished tasks and gets back only those that changed
+        // each round asks only about the unfinished tasks and gets back only those that changed;
+        // without onUpdate, only their ends matter, so the host answers only when one ends
+        const finalOnly = options.onUpdate === undefined
         const latest = new Map<TaskId, Task>()
         for (;;) {
           const open = taskIds.filter((id) => {
@@ -229,7 +231,9 @@ const make = (connection: Connection) =>
             if (task !== undefined) known[id] = task.status
           }
           const changed = yield* call(
-            api.tasks.wait({ payload: { taskIds: [head, ...tail], known, timeoutMs, changedOnly: true } })
+            api.tasks.wait({
+              payload: { taskIds: [head, ...tail], known, timeoutMs, changedOnly: true, finalOnly }
+            })
           )
           for (const t of changed) latest.set(t.taskId, t)
           if (changed.length > 0 && options.onUpdate !== undefined) {
