@@ -27,11 +27,13 @@ export const freePort = (host = "127.0.0.1"): Promise<number> =>
 
 /**
  * `BENCH_CPU_PROF=DIR` makes every started process write a V8 CPU profile into DIR when it exits
- * (`node --cpu-prof`), to find the hottest path of a benchmark.
+ * (`node --cpu-prof`), to find the hottest path of a benchmark; `BENCH_NODE_ARGS` adds node flags
+ * to them (e.g. `--trace-gc`, which NODE_OPTIONS refuses).
  */
 const profileArgs = (args: ReadonlyArray<string>): ReadonlyArray<string> => {
   const dir = process.env.BENCH_CPU_PROF
-  return dir ? ["--cpu-prof", `--cpu-prof-dir=${join(dir, args[0] ?? "cli")}`] : []
+  const extra = process.env.BENCH_NODE_ARGS?.split(" ").filter((a) => a !== "") ?? []
+  return dir ? [...extra, "--cpu-prof", `--cpu-prof-dir=${join(dir, args[0] ?? "cli")}`] : extra
 }
 
 /** Starts the CLI with args and env, resolving once its output matches `ready`. */

@@ -15,7 +15,7 @@
  */
 import { HttpApiBuilder, HttpApiScalar, HttpServer } from "@effect/platform"
 import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
-import { authorizationLayer, Exposure, type HakuRiverConfig, HostApi } from "@hakuriver/sdk"
+import { authorizationLayer, Exposure, type HakuRiverConfig, HostApi, untraced } from "@hakuriver/sdk"
 import { createServer } from "node:http"
 import { Effect, Layer } from "effect"
 import * as DashboardHost from "./dashboard/DashboardHost.js"
@@ -106,7 +106,8 @@ export const layer = (config: HakuRiverConfig) =>
         host: config.network.host_bind_ip
       })
     ),
-    Layer.merge(Exposure.warnLayer("host", config.network.host_bind_ip, config.security.token))
+    Layer.merge(Exposure.warnLayer("host", config.network.host_bind_ip, config.security.token)),
+    untraced
   )
 
 /**

@@ -23,7 +23,8 @@ import {
   type HakuRiverConfig,
   InvalidInput,
   NodeName,
-  RunnerApi
+  RunnerApi,
+  untraced
 } from "@hakuriver/sdk"
 import type { Executors } from "@hakuriver/sdk/executor"
 import { Duration, Effect, Either, Layer, Schema } from "effect"
@@ -114,7 +115,8 @@ export const layerWith = (config: HakuRiverConfig): Layer.Layer<never, RunnerSta
       const link = HostLink.layer({ heartbeatInterval: Duration.seconds(config.timing.heartbeat_interval) })
       return Layer.flatMap(http, () => link).pipe(
         Layer.provide(services),
-        Layer.merge(Exposure.warnLayer("runner", config.network.runner_bind_ip, token))
+        Layer.merge(Exposure.warnLayer("runner", config.network.runner_bind_ip, token)),
+        untraced
       )
     })
   )
