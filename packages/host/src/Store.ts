@@ -155,6 +155,8 @@ export interface StoreShape {
    * memory (every status change goes through this store): placement reads it every round.
    */
   readonly activeClaims: Effect.Effect<ReadonlyArray<TaskClaim>>
+  /** How many tasks have one of the statuses (a count: nothing is read or decoded). */
+  readonly countWithStatus: (statuses: ReadonlyArray<TaskStatus>) => Effect.Effect<number>
   /** Like `tasksWithStatus` (all nodes), but only what placement reads of each task. */
   readonly claimsWithStatus: (
     statuses: ReadonlyArray<TaskStatus>,
@@ -532,6 +534,14 @@ const make = Effect.gen(function* () {
           Effect.orDie
         )
 
+  const countWithStatus = (statuses: ReadonlyArray<TaskStatus>) =>
+    statuses.length === 0
+      ? Effect.succeed(0)
+      : sql<{ readonly n: number }>`SELECT COUNT(*) AS n FROM tasks WHERE ${sql.in("status", statuses)}`.pipe(
+          Effect.map((rows) => rows[0]?.n ?? 0),
+          Effect.orDie
+        )
+
   const claimsWithStatus = (statuses: ReadonlyArray<TaskStatus>, page?: TaskPage) =>
     statuses.length === 0
       ? Effect.succeed([])
@@ -606,6 +616,7 @@ const make = Effect.gen(function* () {
     statusesOf,
     listTasks,
     tasksWithStatus,
+    countWithStatus,
     claimsWithStatus,
     activeClaims,
     transition

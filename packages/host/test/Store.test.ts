@@ -159,7 +159,7 @@ describe("Store (SQLite file)", () => {
   )
 
   it.scoped(
-    "claimsWithStatus reads what placement needs, like the whole tasks; activeClaims follows the changes",
+    "claimsWithStatus reads what placement needs, like the whole tasks; countWithStatus counts; activeClaims follows the changes",
     () =>
       withStore(
         ":memory:",
@@ -191,6 +191,11 @@ describe("Store (SQLite file)", () => {
             (yield* s.claimsWithStatus(["pending"], { after: a, limit: 5 })).map((t) => t.taskId)
           ).toEqual([c])
           expect(yield* s.claimsWithStatus([])).toEqual([])
+          // counted, not read
+          expect(yield* s.countWithStatus(["pending"])).toBe(2)
+          expect(yield* s.countWithStatus(["pending", "assigning"])).toBe(3)
+          expect(yield* s.countWithStatus(["running"])).toBe(0)
+          expect(yield* s.countWithStatus([])).toBe(0)
           // the claims held in memory follow every status change, like the table
           const held = Effect.map(s.activeClaims, (cs) => cs.map((c) => c.taskId).sort())
           expect(yield* held).toEqual([b])

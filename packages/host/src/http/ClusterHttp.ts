@@ -55,12 +55,9 @@ const nodeHealth = (n: NodeRecord, a: NodeAllocation) =>
 const average = (xs: ReadonlyArray<number>) =>
   xs.length === 0 ? null : xs.reduce((s, x) => s + x, 0) / xs.length
 
+/** The nodes and what they hold; `GET /health` adds a count of the queue (never its tasks). */
 const snapshot = Effect.flatMap(Store, (store) =>
-  Effect.all({
-    nodes: store.listNodes,
-    active: store.activeClaims,
-    pending: store.claimsWithStatus(["pending"])
-  })
+  Effect.all({ nodes: store.listNodes, active: store.activeClaims })
 )
 
 /**
@@ -81,7 +78,9 @@ export const nodeViews: Effect.Effect<ReadonlyArray<NodeView>, never, Store> = E
  */
 export const healthReport = (node?: string): Effect.Effect<HealthReport, NotFound, Store> =>
   Effect.gen(function* () {
-    const { nodes, active, pending } = yield* snapshot
+    const { nodes, active } = yield* snapshot
+    const pending =
+      node === undefined ? yield* Effect.flatMap(Store, (store) => store.countWithStatus(["pending"])) : 0
     const alloc = allocationsOf(active)
     const allocOf = (n: NodeRecord) => alloc.get(n.info.name) ?? emptyAllocation
     const shown = node === undefined ? nodes : nodes.filter((n) => n.info.name === node)
@@ -104,7 +103,7 @@ export const healthReport = (node?: string): Effect.Effect<HealthReport, NotFoun
         avgMemoryPercent: average(usages.map((u) => u.memoryPercent)),
         gpus: online.reduce((s, n) => s + n.info.gpus.length, 0),
         tasksRunning: active.filter((t) => t.status === "running").filter(onNodes(node)).length,
-        tasksPending: node === undefined ? pending.length : 0
+        tasksPending: pending
       }),
       nodes: shown.map((n) => nodeHealth(n, allocOf(n)))
     })
