@@ -1,10 +1,28 @@
 import { defineConfig } from "tsup"
 
+/**
+ * The CLI is one bundle (with chunks for what `up`, `host` and `runner` load on demand): Effect,
+ * the platform packages and our own are bundled and tree-shaken, so a command loads a few files
+ * instead of some 1,100 modules (`hakuriver --help`: 0.9 s → 0.4 s here, and less memory). Only
+ * packages with native parts stay outside and are installed as dependencies.
+ */
+export const external = ["better-sqlite3", "dockerode"]
+
 export default defineConfig({
   entry: { hakuriver: "src/bin/hakuriver.ts", hakurun: "src/bin/hakurun.ts" },
   format: ["esm"],
   clean: true,
   sourcemap: true,
   target: "node20",
-  banner: { js: "#!/usr/bin/env node" }
+  splitting: true,
+  noExternal: [/^(?!better-sqlite3$|dockerode$).*/],
+  external,
+  banner: {
+    // bundled CommonJS dependencies call require(); an ES module has none of its own
+    js: [
+      "#!/usr/bin/env node",
+      'import { createRequire as __hakuriverRequire } from "node:module";',
+      "const require = __hakuriverRequire(import.meta.url);"
+    ].join("\n")
+  }
 })

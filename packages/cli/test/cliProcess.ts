@@ -35,8 +35,9 @@ const lock = path.join(os.tmpdir(), "hakuriver-build.lock")
 
 /**
  * Makes sure the built CLI is there: the whole build when a package has no build yet (`npm test`
- * builds before the tests run), else a tsup rebuild of each package whose sources are newer than
- * its build.
+ * builds before the tests run), else a rebuild of each package whose sources are newer than its
+ * build. The CLI is one bundle of its own sources and those of core, host and runner: it is
+ * rebuilt when any of them is newer.
  */
 export const ensureBuilt = async (): Promise<void> => {
   const entries = { core: "index.js", host: "index.js", runner: "index.js", cli: "hakuriver.js" } as const
@@ -46,9 +47,13 @@ export const ensureBuilt = async (): Promise<void> => {
     await run("flock", [lock, "npm", "run", "-s", "build"], root)
     return
   }
+  const sourcesOf = (pkg: string) => newest(path.join(root, "packages", pkg, "src"))
+  const bundled = Math.max(...Object.keys(entries).map(sourcesOf))
   for (const [pkg, file] of Object.entries(entries)) {
-    if (newest(path.join(root, "packages", pkg, "src")) > fs.statSync(entryOf(pkg, file)).mtimeMs) {
-      await run("flock", [lock, "npx", "tsup"], path.join(root, "packages", pkg))
+    const sources = pkg === "cli" ? bundled : sourcesOf(pkg)
+    if (sources > fs.statSync(entryOf(pkg, file)).mtimeMs) {
+      // the package's own build: the host's also builds the dashboard that tsup's clean removes
+      await run("flock", [lock, "npm", "run", "-s", "build"], path.join(root, "packages", pkg))
     }
   }
 }

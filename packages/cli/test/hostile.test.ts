@@ -7,45 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Host } from "@hakuriver/host"
 import { Runner } from "@hakuriver/runner"
 import { fromObject, type HakuRiverConfig } from "@hakuriver/sdk"
-import { execFile, spawn } from "node:child_process"
+import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { fileURLToPath } from "node:url"
 import { Effect, Either, ExecutionStrategy, Exit, Layer, ManagedRuntime, Scope } from "effect"
+import { bin, ensureBuilt } from "./cliProcess.js"
 
-const root = fileURLToPath(new URL("../../../", import.meta.url))
-const bin = path.join(root, "packages/cli/dist/hakuriver.js")
 const token = "cli-hostile-token"
-
-const newest = (dir: string): number =>
-  fs.readdirSync(dir, { withFileTypes: true }).reduce((latest, entry) => {
-    const full = path.join(dir, entry.name)
-    return Math.max(latest, entry.isDirectory() ? newest(full) : fs.statSync(full).mtimeMs)
-  }, 0)
-
-const inDir = (cwd: string, command: string, args: ReadonlyArray<string>) =>
-  new Promise<void>((resolve, reject) => {
-    execFile(command, [...args], { cwd }, (e) => (e === null ? resolve() : reject(e)))
-  })
-
-/**
- * Builds what the CLI runs when it is missing (the whole build) or older than its sources (the
- * core and CLI bundles), under the build lock the other tests use.
- */
-const ensureBuilt = async () => {
-  const lock = path.join(os.tmpdir(), "hakuriver-build.lock")
-  if (!fs.existsSync(bin)) return inDir(root, "flock", [lock, "npm", "run", "-s", "build"])
-  for (const [pkg, file] of [
-    ["core", "index.js"],
-    ["cli", "hakuriver.js"]
-  ] as const) {
-    const dist = path.join(root, "packages", pkg, "dist", file)
-    if (!fs.existsSync(dist) || newest(path.join(root, "packages", pkg, "src")) > fs.statSync(dist).mtimeMs) {
-      await inDir(path.join(root, "packages", pkg), "flock", [lock, "npx", "tsup"])
-    }
-  }
-}
 
 interface Run {
   readonly code: number | null

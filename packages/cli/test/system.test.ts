@@ -55,6 +55,18 @@ describe("hakuriver (built) against hakuriver up", () => {
     expect(logs.stdout).toBe("bar\n")
   }, 60_000)
 
+  it("the bundled CLI's host serves the dashboard and the API reference", async () => {
+    const page = await fetch(`${cluster.url}/`)
+    expect(page.status).toBe(200)
+    const html = await page.text()
+    expect(html).toMatch(/<title>HakuRiver<\/title>/)
+    expect(html).not.toMatch(/not built/)
+    const asset = /\/assets\/[A-Za-z0-9._-]+\.js/.exec(html)?.[0]
+    expect(asset).toBeDefined()
+    expect((await fetch(`${cluster.url}${asset}`)).status).toBe(200)
+    expect((await fetch(`${cluster.url}/docs`)).status).toBe(200)
+  }, 30_000)
+
   it("passes everything after -- through untouched, options included", async () => {
     const run = await hakuriver(
       [

@@ -2,11 +2,13 @@
  * Where the built dashboard (`index.html` and `assets/`) is found at run time, and how a file of
  * it is answered. The build puts it in the host package's `dist/dashboard`; from the bundled
  * `dist/index.js` that is `./dashboard`, from the sources (`src/dashboard/*.ts`, as in tests)
- * it is `../../dist/dashboard`.
+ * it is `../../dist/dashboard`, and from a program that bundles this code (the CLI) it is found
+ * through the installed `@hakuriver/host` package.
  *
  * @since 0.1.0
  */
 import { FileSystem, HttpServerResponse } from "@effect/platform"
+import { createRequire } from "node:module"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { Effect, type Option } from "effect"
@@ -14,6 +16,16 @@ import { Effect, type Option } from "effect"
 /** The directory of this module, in the ESM and the CJS build alike. */
 const moduleDir = (): string =>
   typeof __dirname === "string" ? __dirname : path.dirname(fileURLToPath(import.meta.url))
+
+/** `dist/dashboard` of the installed `@hakuriver/host`, when the module resolution finds it. */
+const installedHostDir = (): ReadonlyArray<string> => {
+  try {
+    const resolve = typeof require === "function" ? require.resolve : createRequire(import.meta.url).resolve
+    return [path.join(path.dirname(resolve("@hakuriver/host/package.json")), "dist", "dashboard")]
+  } catch {
+    return []
+  }
+}
 
 /**
  * The folders searched for the built dashboard, in order.
@@ -25,7 +37,8 @@ export const candidateDirs = (explicit?: string): ReadonlyArray<string> => {
     ...(explicit === undefined ? [] : [explicit]),
     path.join(here, "dashboard"),
     path.join(here, "..", "..", "dist", "dashboard"),
-    path.join(here, "..", "dist", "dashboard")
+    path.join(here, "..", "dist", "dashboard"),
+    ...installedHostDir()
   ]
 }
 
