@@ -13,15 +13,32 @@ const live = Waiter.layer.pipe(
 
 const logs = logsOf()
 
+/** The store, the waiter and `n` fresh pending tasks. */
+const withTasks = (n: number) =>
+  Effect.gen(function* () {
+    const store = yield* Store.Store
+    const waiter = yield* Waiter.Waiter
+    const { tasks } = yield* store.submit(
+      Array.from({ length: n }, () => draft),
+      logs,
+      "t0",
+      1
+    )
+    return { store, waiter, ids: tasks.map((t) => t.taskId) }
+  })
+
+/** Lets a forked wait set its timer before the clock moves. */
+const timerSet = Effect.repeat(Effect.zipLeft(TestClock.sleeps(), Effect.yieldNow()), {
+  until: (sleeps) => Chunk.size(sleeps) > 0
+})
+
 describe("Waiter (long-poll)", () => {
   it.scoped(
     "wakes on the status change itself, with the clock standing still; else answers at the timeout",
     () =>
       Effect.gen(function* () {
-        const store = yield* Store.Store
-        const waiter = yield* Waiter.Waiter
-        const { tasks } = yield* store.submit([draft, draft], logs, "t0", 1)
-        const [a, b] = tasks.map((t) => t.taskId) as [TaskId, TaskId]
+        const { store, waiter, ids } = yield* withTasks(2)
+        const [a, b] = ids as [TaskId, TaskId]
         const request = new WaitRequest({
           taskIds: [a, b],
           known: { [a]: "pending", [b]: "pending" },
@@ -42,9 +59,7 @@ describe("Waiter (long-poll)", () => {
         const known = new WaitRequest({ taskIds: [a], known: { [a]: "pending" }, timeoutMs: 30_000 })
         const idle = yield* Effect.fork(waiter.wait(known))
         // its timer must be set before the clock moves
-        yield* Effect.repeat(Effect.zipLeft(TestClock.sleeps(), Effect.yieldNow()), {
-          until: (sleeps) => Chunk.size(sleeps) > 0
-        })
+        yield* timerSet
         yield* TestClock.adjust("29 seconds")
         expect(Option.isNone(yield* Fiber.poll(idle))).toBe(true)
         yield* TestClock.adjust("1 second")
@@ -64,10 +79,8 @@ describe("Waiter (long-poll)", () => {
 
   it.scoped("with changedOnly, answers only the tasks that differ from `known`; none at the timeout", () =>
     Effect.gen(function* () {
-      const store = yield* Store.Store
-      const waiter = yield* Waiter.Waiter
-      const { tasks } = yield* store.submit([draft, draft, draft], logs, "t0", 1)
-      const [a, b, c] = tasks.map((t) => t.taskId) as [TaskId, TaskId, TaskId]
+      const { store, waiter, ids } = yield* withTasks(3)
+      const [a, b, c] = ids as [TaskId, TaskId, TaskId]
       const ask = (known: Record<TaskId, TaskStatus>) =>
         waiter.wait(new WaitRequest({ taskIds: [a, b, c], known, timeoutMs: 30_000, changedOnly: true }))
 
@@ -79,9 +92,7 @@ describe("Waiter (long-poll)", () => {
       expect((yield* Fiber.join(waiting)).map((t) => [t.taskId, t.status])).toEqual([[c, "killed"]])
 
       const idle = yield* Effect.fork(ask({ [a]: "pending", [b]: "pending", [c]: "killed" }))
-      yield* Effect.repeat(Effect.zipLeft(TestClock.sleeps(), Effect.yieldNow()), {
-        until: (sleeps) => Chunk.size(sleeps) > 0
-      })
+      yield* timerSet
       yield* TestClock.adjust("30 seconds")
       expect(yield* Fiber.join(idle)).toEqual([])
     }).pipe(Effect.provide(live))
@@ -91,10 +102,8 @@ describe("Waiter (long-poll)", () => {
     "with finalOnly, a start is not an answer; the task's end is, and holds only the ended tasks",
     () =>
       Effect.gen(function* () {
-        const store = yield* Store.Store
-        const waiter = yield* Waiter.Waiter
-        const { tasks } = yield* store.submit([draft, draft], logs, "t0", 1)
-        const [a, b] = tasks.map((t) => t.taskId) as [TaskId, TaskId]
+        const { store, waiter, ids } = yield* withTasks(2)
+        const [a, b] = ids as [TaskId, TaskId]
         const ask = (known: Record<TaskId, TaskStatus>) =>
           waiter.wait(
             new WaitRequest({ taskIds: [a, b], known, timeoutMs: 30_000, changedOnly: true, finalOnly: true })
@@ -112,9 +121,7 @@ describe("Waiter (long-poll)", () => {
         // a final task not yet known answers at once; one already known does not
         expect((yield* ask({})).map((t) => t.taskId)).toEqual([b])
         const idle = yield* Effect.fork(ask({ [b]: "killed" }))
-        yield* Effect.repeat(Effect.zipLeft(TestClock.sleeps(), Effect.yieldNow()), {
-          until: (sleeps) => Chunk.size(sleeps) > 0
-        })
+        yield* timerSet
         yield* TestClock.adjust("30 seconds")
         expect(yield* Fiber.join(idle)).toEqual([])
       }).pipe(Effect.provide(live))
