@@ -78,9 +78,9 @@ export const nodeViews: Effect.Effect<ReadonlyArray<NodeView>, never, Store> = E
  */
 export const healthReport = (node?: string): Effect.Effect<HealthReport, NotFound, Store> =>
   Effect.gen(function* () {
+    const store = yield* Store
     const { nodes, active } = yield* snapshot
-    const pending =
-      node === undefined ? yield* Effect.flatMap(Store, (store) => store.countWithStatus(["pending"])) : 0
+    const pending = node === undefined ? yield* store.countWithStatus(["pending"]) : 0
     const alloc = allocationsOf(active)
     const allocOf = (n: NodeRecord) => alloc.get(n.info.name) ?? emptyAllocation
     const shown = node === undefined ? nodes : nodes.filter((n) => n.info.name === node)
