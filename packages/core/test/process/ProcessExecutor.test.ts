@@ -16,6 +16,19 @@ const setup = Effect.gen(function* () {
 const node = process.execPath
 const read = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "")
 
+/** Whether a process exists (a zombie counts as gone). */
+const isRunning = (pid: number) => {
+  try {
+    return !/\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, "utf8"))
+  } catch {
+    return false
+  }
+}
+
+/** The parent pid of a process (Linux). */
+const parentOf = (pid: number) =>
+  Number(fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ")[1])
+
 describe("ProcessExecutor", () => {
   it.scopedLive(
     "writes stdout and stderr to the log files and reports the exit code",
@@ -196,6 +209,35 @@ describe("ProcessExecutor", () => {
         yield* Scope.close(scope, Exit.void)
         expect((yield* execution.wait).signal).toBe("SIGKILL")
         expect(fs.readdirSync(stateDir)).toHaveLength(0)
+      }),
+    30_000
+  )
+
+  it.scopedLive(
+    "tasks are forked by a spawn helper, not by the runner; when the helper stops, a running task is lost once it ends and the next task gets a new helper",
+    () =>
+      Effect.gen(function* () {
+        const { executor, request } = yield* setup
+        const first = yield* executor.run(request(makeTask([node, "-e", "setInterval(() => {}, 1000)"])))
+        const pid = Number(first.handle.ref)
+        const helper = parentOf(pid)
+        expect(helper).not.toBe(process.pid)
+        expect(parentOf(helper)).toBe(process.pid)
+
+        // the helper dies: the task runs on, its exit status will be unknown
+        process.kill(helper, "SIGKILL")
+        yield* Effect.sleep("200 millis")
+        expect(isRunning(pid)).toBe(true)
+        yield* first.kill
+        expect(yield* first.wait).toMatchObject({ lost: true, exitCode: -1 })
+
+        const second = yield* executor.run(
+          request(makeTask([node, "-e", "setTimeout(() => process.exit(4), 300)"]))
+        )
+        const newHelper = parentOf(Number(second.handle.ref))
+        expect(newHelper).not.toBe(helper)
+        expect(parentOf(newHelper)).toBe(process.pid)
+        expect(yield* second.wait).toMatchObject({ exitCode: 4 })
       }),
     30_000
   )

@@ -11,9 +11,8 @@
  *
  * @since 0.1.0
  */
-import { type ChildProcess, spawn } from "node:child_process"
 import * as os from "node:os"
-import { closeLogFiles, type LogFds, openLogFiles } from "../logFiles.js"
+import { closeLogFiles, openLogFiles } from "../logFiles.js"
 import { Deferred, Duration, Effect, Option, Schedule } from "effect"
 import type { Task, TaskId } from "../../domain/index.js"
 import {
@@ -25,6 +24,7 @@ import {
   type TaskHandle
 } from "../Executor.js"
 import { isAlive, PidRecord, procStat, readPidFiles, removePidFile, writePidFile } from "./pidFile.js"
+import * as SpawnHelper from "./SpawnHelper.js"
 import { taskEnvironment } from "./taskEnvironment.js"
 
 /**
@@ -115,78 +115,79 @@ export const make = (options: ProcessExecutorOptions): Executor => {
   const baseEnv = options.baseEnv ?? process.env
   const pollInterval = Duration.decode(options.pollInterval ?? "500 millis")
 
-  const spawnTask = (request: ExecRequest, fds: LogFds) =>
-    Effect.try({
-      try: () => {
-        const [program, ...args] = request.task.command
-        return spawn(program, args, {
-          cwd: request.sharedDir,
-          env: taskEnvironment(request, baseEnv),
-          detached: true,
-          stdio: ["ignore", fds.out, fds.err],
-          shell: false,
-          windowsHide: true
-        })
-      },
-      catch: (e) => fail("StartFailed", `cannot start ${request.task.command[0]}: ${(e as Error).message}`)
-    }).pipe(Effect.ensuring(Effect.sync(() => closeLogFiles(fds))))
+  const helper = SpawnHelper.make()
+
+  /** The end of a process whose exit status is gone with its parent: `lost`, once it is gone. */
+  const lostWhenGone = (record: PidRecord, error: string): Effect.Effect<ExitResult> =>
+    Effect.sync(() => isAlive(record)).pipe(
+      Effect.repeat({ schedule: Schedule.spaced(pollInterval), while: (alive) => alive }),
+      Effect.as({ exitCode: -1, oomKilled: false, lost: true, error } satisfies ExitResult)
+    )
 
   const run = Effect.fn("ProcessExecutor.run")(function* (request: ExecRequest) {
     const { task } = request
     yield* Effect.annotateCurrentSpan("taskId", task.taskId)
     const done = yield* Deferred.make<ExitResult, ExecutorError>()
-    const fds = yield* openLogFiles("process", request.logs)
-    const child: ChildProcess = yield* Effect.acquireRelease(
-      spawnTask(request, fds).pipe(
-        Effect.tap((child) =>
-          Effect.sync(() => {
-            child.once("error", (error) => {
-              // Only a failed start matters here: a running child reports through "exit".
-              if (child.pid === undefined) {
-                Deferred.unsafeDone(
-                  done,
-                  Effect.succeed({
-                    exitCode: cannotStartExitCode,
-                    oomKilled: false,
-                    error: `cannot start ${task.command[0]}: ${error.message}`
-                  })
-                )
-              }
-            })
-            child.once("exit", (code, signal) => {
-              removePidFile(options.stateDir, task.taskId)
-              Deferred.unsafeDone(done, Effect.succeed(exitResult(code, signal)))
-            })
-            if (child.pid !== undefined) {
-              try {
-                writePidFile(
-                  options.stateDir,
-                  new PidRecord({
-                    taskId: task.taskId,
-                    pid: child.pid,
-                    startTime: procStat(child.pid)?.startTime ?? null
-                  })
-                )
-              } catch {
-                // Without a pid file the task still runs; only a restart could not find it.
-              }
-            }
-          })
+    // opened here (and closed) so that a missing folder is made and a full disk is a clear
+    // StartFailed; the helper opens them again for the process
+    closeLogFiles(yield* openLogFiles("process", request.logs))
+    const [program, ...args] = task.command
+    const recordOf = (pid: number) =>
+      new PidRecord({ taskId: task.taskId, pid, startTime: procStat(pid)?.startTime ?? null })
+    let ended = false
+    const onExit = (exit: SpawnHelper.SpawnExit) => {
+      if (exit._tag === "Exited") {
+        ended = true
+        removePidFile(options.stateDir, task.taskId)
+        Deferred.unsafeDone(done, Effect.succeed(exitResult(exit.code, exit.signal)))
+        return
+      }
+      // the helper stopped while the process ran: it runs on (and can be killed) until it ends
+      const error = "the runner's spawn helper stopped while this process ran; its exit status is unknown"
+      Effect.runFork(
+        lostWhenGone(recordOf(exit.pid), error).pipe(
+          Effect.flatMap((result) => Deferred.succeed(done, result)),
+          Effect.ensuring(Effect.sync(() => (ended = true)))
         )
+      )
+    }
+    const spawned = yield* Effect.acquireRelease(
+      helper.spawn(
+        {
+          file: program,
+          args,
+          cwd: request.sharedDir,
+          env: taskEnvironment(request, baseEnv),
+          stdout: request.logs.stdout,
+          stderr: request.logs.stderr
+        },
+        onExit
       ),
-      (child) =>
+      (spawned) =>
         Effect.sync(() => {
-          if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-            signalGroup(child.pid, "SIGKILL")
-          }
+          if (spawned._tag === "Started" && !ended) signalGroup(spawned.pid, "SIGKILL")
           removePidFile(options.stateDir, task.taskId)
         })
     )
-    const handle: TaskHandle = { kind: "process", taskId: task.taskId, ref: String(child.pid ?? "") }
+    if (spawned._tag === "NotStarted") {
+      yield* Deferred.succeed(done, {
+        exitCode: cannotStartExitCode,
+        oomKilled: false,
+        error: `cannot start ${program}: ${spawned.error}`
+      })
+    } else {
+      try {
+        if (!ended) writePidFile(options.stateDir, recordOf(spawned.pid))
+      } catch {
+        // Without a pid file the task still runs; only a restart could not find it.
+      }
+    }
+    const pid = spawned._tag === "Started" ? spawned.pid : undefined
+    const handle: TaskHandle = { kind: "process", taskId: task.taskId, ref: String(pid ?? "") }
     return {
       handle,
       wait: Deferred.await(done),
-      ...groupControl(child.pid, task.taskId)
+      ...groupControl(pid, task.taskId)
     } satisfies Execution
   })
 
@@ -214,14 +215,9 @@ export const make = (options: ProcessExecutorOptions): Executor => {
         removePidFile(options.stateDir, record.taskId)
       })
     )
-    const wait: Effect.Effect<ExitResult, ExecutorError> = Effect.sync(() => isAlive(record)).pipe(
-      Effect.repeat({ schedule: Schedule.spaced(pollInterval), while: (alive) => alive }),
-      Effect.as({
-        exitCode: -1,
-        oomKilled: false,
-        lost: true,
-        error: "the runner restarted while this process ran; its exit status is unknown"
-      } satisfies ExitResult)
+    const wait = lostWhenGone(
+      record,
+      "the runner restarted while this process ran; its exit status is unknown"
     )
     return Option.some<Execution>({ handle, wait, ...groupControl(record.pid, record.taskId) })
   })
