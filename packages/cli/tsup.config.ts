@@ -6,7 +6,7 @@ import { defineConfig } from "tsup"
  * instead of some 1,100 modules (`hakuriver --help`: 0.9 s → 0.4 s here, and less memory). Only
  * packages with native parts stay outside and are installed as dependencies.
  */
-export const external = ["better-sqlite3", "dockerode"]
+const external = ["better-sqlite3", "dockerode"]
 
 export default defineConfig({
   entry: { hakuriver: "src/bin/hakuriver.ts", hakurun: "src/bin/hakurun.ts" },
@@ -15,7 +15,8 @@ export default defineConfig({
   sourcemap: true,
   target: "node20",
   splitting: true,
-  noExternal: [/^(?!better-sqlite3$|dockerode$).*/],
+  // tsup's noExternal wins over external: the pattern itself has to leave these out
+  noExternal: [new RegExp(`^(?!(${external.join("|")})$).*`)],
   external,
   banner: {
     // bundled CommonJS dependencies call require(); an ES module has none of its own

@@ -47,11 +47,12 @@ export const ensureBuilt = async (): Promise<void> => {
     await run("flock", [lock, "npm", "run", "-s", "build"], root)
     return
   }
-  const sourcesOf = (pkg: string) => newest(path.join(root, "packages", pkg, "src"))
-  const bundled = Math.max(...Object.keys(entries).map(sourcesOf))
+  const sources = new Map(
+    Object.keys(entries).map((pkg) => [pkg, newest(path.join(root, "packages", pkg, "src"))])
+  )
+  const bundled = Math.max(...sources.values())
   for (const [pkg, file] of Object.entries(entries)) {
-    const sources = pkg === "cli" ? bundled : sourcesOf(pkg)
-    if (sources > fs.statSync(entryOf(pkg, file)).mtimeMs) {
+    if ((pkg === "cli" ? bundled : (sources.get(pkg) ?? 0)) > fs.statSync(entryOf(pkg, file)).mtimeMs) {
       // the package's own build: the host's also builds the dashboard that tsup's clean removes
       await run("flock", [lock, "npm", "run", "-s", "build"], path.join(root, "packages", pkg))
     }

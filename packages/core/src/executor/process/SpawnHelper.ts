@@ -13,6 +13,7 @@
  * @since 0.1.0
  */
 import { type ChildProcess, spawn } from "node:child_process"
+import { createInterface } from "node:readline"
 import { Effect } from "effect"
 
 /**
@@ -68,17 +69,10 @@ const start = (r) => {
   send({ id: r.id, pid: child.pid })
   child.once("exit", (code, signal) => send({ id: r.id, code, signal }))
 }
-let buffered = ""
-process.stdin.setEncoding("utf8")
-process.stdin.on("data", (chunk) => {
-  buffered += chunk
-  for (let nl = buffered.indexOf("\\n"); nl >= 0; nl = buffered.indexOf("\\n")) {
-    const line = buffered.slice(0, nl)
-    buffered = buffered.slice(nl + 1)
-    start(JSON.parse(line))
-  }
-})
-process.stdin.on("end", () => process.exit(0))
+require("node:readline")
+  .createInterface({ input: process.stdin })
+  .on("line", (line) => start(JSON.parse(line)))
+  .on("close", () => process.exit(0))
 `
 
 /** One answer of the helper. */
@@ -163,16 +157,9 @@ export const make = (): SpawnHelper => {
     child = started
     started.unref()
     pipe(started.stdin)?.unref?.()
-    let buffered = ""
-    started.stdout?.setEncoding("utf8")
-    started.stdout?.on("data", (chunk: string) => {
-      buffered += chunk
-      for (let nl = buffered.indexOf("\n"); nl >= 0; nl = buffered.indexOf("\n")) {
-        const line = buffered.slice(0, nl)
-        buffered = buffered.slice(nl + 1)
-        answer(JSON.parse(line) as Answer)
-      }
-    })
+    if (started.stdout !== null) {
+      createInterface({ input: started.stdout }).on("line", (line) => answer(JSON.parse(line) as Answer))
+    }
     // "close", not "exit": answers still in the pipe when it stopped are read first
     started.once("close", () => stopped(started))
     started.once("error", () => stopped(started))
