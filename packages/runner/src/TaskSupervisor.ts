@@ -29,7 +29,18 @@ import {
   ProcessExecutor,
   type TaskHandle
 } from "@hakuriver/sdk/executor"
-import { Context, type Duration, Effect, Either, FiberMap, Layer, Option, Schedule } from "effect"
+import {
+  Context,
+  Deferred,
+  Duration,
+  Effect,
+  Either,
+  FiberId,
+  FiberMap,
+  Layer,
+  Option,
+  Schedule
+} from "effect"
 import * as ActiveTasks from "./ActiveTasks.js"
 import { chooseExecutor, type ExecutorSetting } from "./executorChoice.js"
 import { Probe } from "./probe/Probe.js"
@@ -83,7 +94,30 @@ interface Entry {
   paused: boolean
   killRequested: boolean
   finished: boolean
+  /** Done once `execution` is known (started, or found again after a restart). */
+  readonly attached: Deferred.Deferred<Execution>
 }
+
+/** A task the supervisor has not started (or found again) yet. */
+const newEntry = (fields: Pick<Entry, "taskId" | "task" | "kind" | "warning" | "paused">): Entry => ({
+  ...fields,
+  execution: undefined,
+  killRequested: false,
+  finished: false,
+  attached: Deferred.unsafeMake(FiberId.none)
+})
+
+/** Records the execution of an entry and wakes what waits for it. */
+const attach = (entry: Entry, execution: Execution): void => {
+  entry.execution = execution
+  Deferred.unsafeDone(entry.attached, Effect.succeed(execution))
+}
+
+/**
+ * How long a pause or resume waits for a task that is still starting: the host shows a task
+ * running as soon as the runner accepted it, a moment before its process exists.
+ */
+const startWait = Duration.seconds(5)
 
 const now = () => new Date().toISOString()
 
@@ -176,7 +210,7 @@ export const make = (options: TaskSupervisorOptions) =>
           )
         }
         const execution = started.right
-        entry.execution = execution
+        attach(entry, execution)
         yield* remember(entry)
         yield* report(entry.taskId, "running", { error: entry.warning })
         if (entry.killRequested) yield* Effect.ignore(execution.kill)
@@ -225,16 +259,7 @@ export const make = (options: TaskSupervisorOptions) =>
             (e) => new Unavailable({ message: `cannot prepare the task folders: ${String(e.error)}` })
           )
         )
-        const entry: Entry = {
-          taskId: task.taskId,
-          task,
-          kind,
-          warning,
-          execution: undefined,
-          paused: false,
-          killRequested: false,
-          finished: false
-        }
+        const entry = newEntry({ taskId: task.taskId, task, kind, warning, paused: false })
         // Checked again here: the checks above may have suspended while another run came in.
         if (entries.has(task.taskId))
           return yield* new Conflict({ message: `task ${task.taskId} already runs here` })
@@ -282,8 +307,14 @@ export const make = (options: TaskSupervisorOptions) =>
     const setPaused = (id: TaskId, paused: boolean) =>
       Effect.gen(function* () {
         const entry = yield* lookup(id)
-        const execution = entry.execution
-        if (execution === undefined) return yield* new Conflict({ message: `task ${id} has not started yet` })
+        const execution =
+          entry.execution ??
+          (yield* Deferred.await(entry.attached).pipe(
+            Effect.timeoutFail({
+              duration: startWait,
+              onTimeout: () => new Conflict({ message: `task ${id} has not started yet` })
+            })
+          ))
         if (entry.paused === paused)
           return yield* new Conflict({ message: `task ${id} is already ${paused ? "paused" : "running"}` })
         yield* (paused ? execution.pause : execution.resume).pipe(
@@ -304,16 +335,16 @@ export const make = (options: TaskSupervisorOptions) =>
     const stored = yield* active.all
     const recordsByKind = new Map<ExecutorKind, Array<ActiveTasks.ActiveTask>>()
     for (const record of stored) {
-      entries.set(record.task.taskId, {
-        taskId: record.task.taskId,
-        task: record.task,
-        kind: record.kind,
-        warning: record.warning ?? undefined,
-        execution: undefined,
-        paused: record.paused,
-        killRequested: false,
-        finished: false
-      })
+      entries.set(
+        record.task.taskId,
+        newEntry({
+          taskId: record.task.taskId,
+          task: record.task,
+          kind: record.kind,
+          warning: record.warning ?? undefined,
+          paused: record.paused
+        })
+      )
       recordsByKind.set(record.kind, [...(recordsByKind.get(record.kind) ?? []), record])
     }
 
@@ -327,7 +358,7 @@ export const make = (options: TaskSupervisorOptions) =>
         if (Option.isNone(found)) {
           return yield* finish(entry, lostUnlessKilled(entry, "the task was gone after a runner restart"))
         }
-        entry.execution = found.value
+        attach(entry, found.value)
         yield* Effect.logInfo(`re-attached to task ${handle.taskId} (${handle.kind})`)
         if (entry.killRequested) yield* Effect.ignore(found.value.kill)
         yield* watch(entry, found.value)
@@ -374,16 +405,13 @@ export const make = (options: TaskSupervisorOptions) =>
             // Docker containers carry this node's label; a unit or process this runner never
             // recorded may belong to another runner on the same machine.
             if (kind !== "docker") continue
-            entry = {
+            entry = newEntry({
               taskId: handle.taskId,
               task: undefined,
               kind,
               warning: undefined,
-              execution: undefined,
-              paused: false,
-              killRequested: false,
-              finished: false
-            }
+              paused: false
+            })
             entries.set(handle.taskId, entry)
           } else if (entry.kind !== kind || entry.finished) continue
           found.add(handle.taskId)

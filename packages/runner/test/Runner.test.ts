@@ -165,6 +165,23 @@ describe("Runner against a minimal host", () => {
   )
 
   it.scopedLive(
+    "a pause sent as soon as the run is accepted waits for the process to start",
+    () =>
+      Effect.gen(function* () {
+        const { state, shared } = yield* registeredRunner
+        const client = yield* runnerClient(state.registrations[0]!.url)
+        const task = makeTask(shared, [node, "-e", "setInterval(() => {}, 1000)"])
+        yield* submit(state, client, task)
+        // the runner's first task: its process does not exist yet (the spawn helper is starting)
+        yield* client.tasks.pause({ path: { id: task.taskId } })
+        yield* client.tasks.kill({ path: { id: task.taskId } })
+        yield* eventually(() => statusesOf(state, task).includes("killed"))
+        expect(statusesOf(state, task)).toEqual(["running", "paused", "killed"])
+      }),
+    30_000
+  )
+
+  it.scopedLive(
     "refuses requests without the token",
     () =>
       Effect.gen(function* () {
