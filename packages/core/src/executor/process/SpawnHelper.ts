@@ -53,6 +53,8 @@ const program = `
 const { spawn } = require("node:child_process")
 const fs = require("node:fs")
 const send = (m) => process.stdout.write(JSON.stringify(m) + "\\n")
+// the runner is gone (its end of the pipe closed): nothing left to answer
+process.stdout.on("error", () => process.exit(0))
 const start = (r) => {
   let out, err, child
   try {
