@@ -1,13 +1,15 @@
 /**
  * Host scale: simulated runners (all in this process, one HTTP server answering for all of them:
  * they register, heartbeat on the configured interval, accept tasks and complete them at once)
- * and a burst of queued tasks. Reports host CPU and RSS, p99 of submit, status and heartbeat, and
+ * and a burst of queued tasks. Each simulated runner heartbeats over its own connection (an undici
+ * agent, as a real runner's), so what a real runner costs the host per connection is counted. Reports host CPU and RSS, p99 of submit, status and heartbeat, and
  * the pure placement time per task as nodes grow.
  */
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { performance } from "node:perf_hooks"
 import { Either } from "effect"
+import { Agent, fetch as fetchVia } from "undici"
 import { clusterEnv, cpuMsOf, freePort, rssOf, startCli, stop, tempDir } from "./lib/cluster.js"
 import { pool } from "./lib/floor.js"
 import { summarize } from "./lib/stats.js"
@@ -27,12 +29,9 @@ export interface ScaleResult {
 }
 
 const HEARTBEAT_S = 5
-const post = async (url: string, body: unknown) => {
-  const res = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body)
-  })
+const post = async (url: string, body: unknown, dispatcher?: Agent) => {
+  const init = { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }
+  const res = dispatcher === undefined ? await fetch(url, init) : await fetchVia(url, { ...init, dispatcher })
   const text = await res.text()
   if (!res.ok) throw new Error(`${url}: ${res.status} ${text}`)
   return text.length > 0 ? JSON.parse(text) : undefined
@@ -115,13 +114,15 @@ export const hostScale = async (runners: number, tasks: number, windowS: number)
   const simUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   const names = Array.from({ length: runners }, (_, i) => `sim${String(i).padStart(4, "0")}`)
   const heartbeatMs: Array<number> = []
+  // one agent per simulated runner: a real runner is one process with its own connection
+  const agents = names.map(() => new Agent())
   let beating = true
   try {
-    await pool(runners, 16, (i) => post(`${hostUrl}/nodes/register`, nodeInfo(names[i]!, simUrl)))
+    await pool(runners, 16, (i) => post(`${hostUrl}/nodes/register`, nodeInfo(names[i]!, simUrl), agents[i]))
     const beats = names.map(async (name, i) => {
       await new Promise((r) => setTimeout(r, (i / runners) * HEARTBEAT_S * 1000))
       while (beating) {
-        await timed(heartbeatMs, () => post(`${hostUrl}/nodes/${name}/heartbeat`, heartbeat(name)))
+        await timed(heartbeatMs, () => post(`${hostUrl}/nodes/${name}/heartbeat`, heartbeat(name), agents[i]))
         await new Promise((r) => setTimeout(r, HEARTBEAT_S * 1000))
       }
     })
@@ -180,6 +181,7 @@ export const hostScale = async (runners: number, tasks: number, windowS: number)
   } finally {
     beating = false
     server.close()
+    await Promise.all(agents.map((a) => a.close()))
     await stop(host)
     dir.remove()
   }

@@ -15,8 +15,7 @@
  */
 import { HttpApiBuilder, HttpApiScalar, HttpServer } from "@effect/platform"
 import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
-import { authorizationLayer, Exposure, type HakuRiverConfig, HostApi, untraced } from "@hakuriver/sdk"
-import { createServer } from "node:http"
+import { authorizationLayer, clusterServer, Exposure, type HakuRiverConfig, HostApi, untraced } from "@hakuriver/sdk"
 import { Effect, Layer } from "effect"
 import * as DashboardHost from "./dashboard/DashboardHost.js"
 import * as Dispatcher from "./Dispatcher.js"
@@ -101,7 +100,7 @@ export const layerWithoutServer = (config: HakuRiverConfig) =>
 export const layer = (config: HakuRiverConfig) =>
   layerWithoutServer(config).pipe(
     Layer.provideMerge(
-      NodeHttpServer.layer(createServer, {
+      NodeHttpServer.layer(clusterServer(config), {
         port: config.network.host_port,
         host: config.network.host_bind_ip
       })

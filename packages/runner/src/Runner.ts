@@ -12,13 +12,13 @@
  *
  * Effect.flatMap(loadConfig(), (config) => Layer.launch(Runner.layer(config))).pipe(NodeRuntime.runMain)
  */
-import { createServer } from "node:http"
 import * as os from "node:os"
 import * as path from "node:path"
 import { HttpApiBuilder, type HttpServerError } from "@effect/platform"
 import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
 import {
   authorizationLayer,
+  clusterServer,
   Exposure,
   type HakuRiverConfig,
   InvalidInput,
@@ -89,7 +89,7 @@ export const layerWith = (config: HakuRiverConfig): Layer.Layer<never, RunnerSta
   Layer.unwrapEffect(
     Effect.map(pathsOf(config), ({ name, stateDir }) => {
       const token = config.security.token
-      const server = NodeHttpServer.layer(createServer, {
+      const server = NodeHttpServer.layer(clusterServer(config), {
         host: config.network.runner_bind_ip,
         port: config.network.runner_port
       })

@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 export * from "./AuthorizationLive.js"
+export * from "./clusterServer.js"
 export * from "./errors.js"
 export * from "./HostApi.js"
 export * from "./models.js"
