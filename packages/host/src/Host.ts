@@ -15,7 +15,14 @@
  */
 import { HttpApiBuilder, HttpApiScalar, HttpServer } from "@effect/platform"
 import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
-import { authorizationLayer, clusterServer, Exposure, type HakuRiverConfig, HostApi, untraced } from "@hakuriver/sdk"
+import {
+  authorizationLayer,
+  clusterServer,
+  Exposure,
+  type HakuRiverConfig,
+  HostApi,
+  untraced
+} from "@hakuriver/sdk"
 import { Effect, Layer } from "effect"
 import * as DashboardHost from "./dashboard/DashboardHost.js"
 import * as Dispatcher from "./Dispatcher.js"

@@ -22,10 +22,8 @@ export const keepAliveSeconds = (config: Pick<HakuRiverConfig, "timing">): numbe
  * `N = keepAliveSeconds(config)`.
  * @category constructors
  */
-export const clusterServer =
-  (config: Pick<HakuRiverConfig, "timing">) =>
-  (): Server => {
-    const server = createServer()
-    server.keepAliveTimeout = keepAliveSeconds(config) * 1000
-    return server
-  }
+export const clusterServer = (config: Pick<HakuRiverConfig, "timing">) => (): Server => {
+  const server = createServer()
+  server.keepAliveTimeout = keepAliveSeconds(config) * 1000
+  return server
+}
