@@ -36,6 +36,12 @@ const get = (agent: Agent, url: string) =>
   })
 
 describe("keep-alive", () => {
+  it("is three heartbeat intervals, and at least 65 s", () => {
+    expect(keepAliveSeconds({ timing: { heartbeat_interval: 5 } })).toBe(65)
+    expect(keepAliveSeconds({ timing: { heartbeat_interval: 30 } })).toBe(90)
+    expect(keepAliveSeconds({ timing: { heartbeat_interval: 0.2 } })).toBe(65)
+  })
+
   it.live(
     "host and runner announce a long keep-alive and keep an idle connection past 5 s",
     () =>

@@ -9,12 +9,17 @@
 import { createServer, type Server } from "node:http"
 import type { HakuRiverConfig } from "../config/schema.js"
 
+/** The part of the configuration the keep-alive depends on. @category models */
+export interface HeartbeatTiming {
+  readonly timing: Pick<HakuRiverConfig["timing"], "heartbeat_interval">
+}
+
 /**
  * How long (seconds) a cluster server keeps an idle connection: three heartbeat intervals, and
  * at least 65 s (longer than the idle timeouts of common proxies, so a proxy closes first).
  * @category constructors
  */
-export const keepAliveSeconds = (config: Pick<HakuRiverConfig, "timing">): number =>
+export const keepAliveSeconds = (config: HeartbeatTiming): number =>
   Math.max(65, Math.ceil(3 * config.timing.heartbeat_interval))
 
 /**
@@ -22,7 +27,7 @@ export const keepAliveSeconds = (config: Pick<HakuRiverConfig, "timing">): numbe
  * `N = keepAliveSeconds(config)`.
  * @category constructors
  */
-export const clusterServer = (config: Pick<HakuRiverConfig, "timing">) => (): Server => {
+export const clusterServer = (config: HeartbeatTiming) => (): Server => {
   const server = createServer()
   server.keepAliveTimeout = keepAliveSeconds(config) * 1000
   return server
