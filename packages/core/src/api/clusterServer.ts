@@ -1,12 +1,14 @@
 /**
- * The `node:http` server behind the host and each runner, keeping idle connections open across
- * heartbeats. With Node's default (5 s, the default heartbeat interval) and undici closing its end
- * 2 s before the timeout a server announces, every heartbeat of every runner, and every task sent
- * to a runner after a pause, opened a new TCP connection.
+ * The `node:http` server behind the host and each runner: it keeps idle connections open across
+ * heartbeats, and holds requests that arrive before the application serves.
+ *
+ * With Node's default idle timeout (5 s, the default heartbeat interval) and undici closing its
+ * end 2 s before the timeout a server announces, every heartbeat of every runner, and every task
+ * sent to a runner after a pause, opened a new TCP connection.
  *
  * @since 0.1.0
  */
-import { createServer, type Server } from "node:http"
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { HakuRiverConfig } from "../config/schema.js"
 
 /** The part of the configuration the keep-alive depends on. @category models */
@@ -30,5 +32,30 @@ export const keepAliveSeconds = (config: HeartbeatTiming): number =>
 export const clusterServer = (config: HeartbeatTiming) => (): Server => {
   const server = createServer()
   server.keepAliveTimeout = keepAliveSeconds(config) * 1000
+  holdEarlyRequests(server)
   return server
+}
+
+/**
+ * Requests that arrive after the server listens and before the application attaches its handler
+ * (`NodeHttpServer.layer` listens when it is built; `HttpServer.serve` attaches the handler once
+ * the rest of the host or runner is built) wait for that handler. Node drops a request nobody
+ * listens for, so a client that connected early waited forever.
+ */
+const holdEarlyRequests = (server: Server): void => {
+  const held: Array<readonly [IncomingMessage, ServerResponse]> = []
+  const hold = (request: IncomingMessage, response: ServerResponse) => {
+    held.push([request, response])
+  }
+  const onNewListener = (event: string | symbol, listener: unknown) => {
+    if (event !== "request" || listener === hold) return
+    server.off("request", hold)
+    server.off("newListener", onNewListener)
+    // the new listener is added after this event: hand it the held requests once it is
+    process.nextTick(() => {
+      for (const [request, response] of held.splice(0)) server.emit("request", request, response)
+    })
+  }
+  server.on("request", hold)
+  server.on("newListener", onNewListener)
 }
