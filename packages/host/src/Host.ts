@@ -36,6 +36,7 @@ import * as Logs from "./Logs.js"
 import * as NodeMonitor from "./NodeMonitor.js"
 import * as Placer from "./Placer.js"
 import * as RunnerClient from "./RunnerClient.js"
+import * as ReadsFirst from "./ReadsFirst.js"
 import * as RequestBody from "./security/RequestBody.js"
 import * as Store from "./Store.js"
 import * as Submission from "./Submission.js"
@@ -83,7 +84,8 @@ export const routes = (config: HakuRiverConfig) =>
     HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" }),
     HttpApiScalar.layer({ path: "/docs" }),
     DashboardHost.layer(config),
-    RequestBody.layer()
+    RequestBody.layer(),
+    ReadsFirst.requestPriority
   )
 
 /**
@@ -94,7 +96,7 @@ export const layerWithoutServer = (config: HakuRiverConfig) =>
   HttpApiBuilder.serve().pipe(
     Layer.provide(routes(config)),
     Layer.provide(api(config)),
-    Layer.provideMerge(services(config)),
+    Layer.provideMerge(ReadsFirst.atWritePriority(services(config))),
     Layer.merge(EnvBootstrapLive(config))
   )
 
@@ -113,7 +115,8 @@ export const layer = (config: HakuRiverConfig) =>
       })
     ),
     Layer.merge(Exposure.warnLayer("host", config.network.host_bind_ip, config.security.token)),
-    untraced
+    untraced,
+    ReadsFirst.onTurnScheduler()
   )
 
 /**

@@ -1,0 +1,88 @@
+/**
+ * The host's scheduler: reads before writes within a turn, and a turn for the event loop (new
+ * requests read from their sockets) after a few milliseconds of work.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Fiber, FiberRef, Layer } from "effect"
+import { atWritePriority, TurnScheduler, writePriority } from "../src/ReadsFirst.js"
+
+const busy = (ms: number) => {
+  const until = performance.now() + ms
+  while (performance.now() < until) {
+    // work that does not yield
+  }
+}
+
+describe("TurnScheduler", () => {
+  it("runs lower priorities first, and in order within a priority", async () => {
+    const scheduler = new TurnScheduler(1000)
+    const ran: Array<string> = []
+    scheduler.scheduleTask(() => ran.push("write 1"), 1)
+    scheduler.scheduleTask(() => ran.push("read 1"), 0)
+    scheduler.scheduleTask(() => {
+      ran.push("write 2")
+      // a read that arrives while writes run goes before the writes still waiting
+      scheduler.scheduleTask(() => ran.push("read 3"), 0)
+    }, 1)
+    scheduler.scheduleTask(() => ran.push("write 3"), 1)
+    scheduler.scheduleTask(() => ran.push("read 2"), 0)
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(ran).toEqual(["read 1", "read 2", "write 1", "write 2", "read 3", "write 3"])
+  })
+
+  it("lets the event loop run between turns of `budgetMs`", async () => {
+    const scheduler = new TurnScheduler(5)
+    let done = 0
+    const step = () => {
+      busy(2)
+      done++
+      if (done < 20) scheduler.scheduleTask(step, 1)
+    }
+    scheduler.scheduleTask(step, 1)
+    // what a socket's data callback would be: it runs long before the 40 ms of work are done
+    const seenAt = await new Promise<number>((resolve) => setImmediate(() => resolve(done)))
+    expect(seenAt).toBeGreaterThan(0)
+    expect(seenAt).toBeLessThan(20)
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(done).toBe(20)
+  })
+
+  it.effect("runs Effect fibers: a fiber at a lower priority value goes first", () =>
+    Effect.gen(function* () {
+      const ran: Array<string> = []
+      const record = (name: string) =>
+        Effect.yieldNow().pipe(
+          Effect.zipRight(Effect.sync(() => ran.push(name))),
+          Effect.zipRight(Effect.yieldNow()),
+          Effect.zipRight(Effect.sync(() => ran.push(`${name} again`)))
+        )
+      const write = yield* Effect.fork(Effect.withSchedulingPriority(record("write"), writePriority))
+      const read = yield* Effect.fork(record("read"))
+      yield* Fiber.join(write)
+      yield* Fiber.join(read)
+      expect(ran.indexOf("read again")).toBeLessThan(ran.indexOf("write again"))
+    }).pipe(Effect.withScheduler(new TurnScheduler(1000)))
+  )
+})
+
+describe("atWritePriority", () => {
+  it.live("fibers forked while the layer is built run at the write priority", () =>
+    Effect.gen(function* () {
+      let seen = -1
+      const background = Layer.scopedDiscard(
+        Effect.forkScoped(
+          Effect.flatMap(FiberRef.get(FiberRef.currentSchedulingPriority), (p) =>
+            Effect.sync(() => {
+              seen = p
+            })
+          )
+        )
+      )
+      yield* Effect.scoped(
+        Effect.zipRight(Layer.build(atWritePriority(background)), Effect.sleep("10 millis"))
+      )
+      expect(seen).toBe(writePriority)
+      expect(yield* FiberRef.get(FiberRef.currentSchedulingPriority)).toBe(0)
+    })
+  )
+})
