@@ -23,11 +23,15 @@ interface Lane {
   readonly priority: number
   readonly tasks: Array<Scheduler.Task>
   head: number
+  /** Whether one of its tasks ran in the current turn. */
+  ran: boolean
 }
 
 /**
  * Runs scheduled tasks lowest priority first, in order within a priority. After `budgetMs` of
  * running tasks, the rest waits for `setImmediate`: the event loop reads sockets in between.
+ * Every priority with tasks waiting runs at least one per turn, so a flood of reads slows the
+ * writes down but never stops them.
  * @category constructors
  */
 export class TurnScheduler implements Scheduler.Scheduler {
@@ -47,39 +51,48 @@ export class TurnScheduler implements Scheduler.Scheduler {
     while (i < this.#lanes.length && (this.#lanes[i]?.priority ?? 0) < priority) i++
     const lane = this.#lanes[i]
     if (lane !== undefined && lane.priority === priority) lane.tasks.push(task)
-    else this.#lanes.splice(i, 0, { priority, tasks: [task], head: 0 })
+    else this.#lanes.splice(i, 0, { priority, tasks: [task], head: 0, ran: false })
     if (!this.#scheduled) {
       this.#scheduled = true
       queueMicrotask(this.#turn)
     }
   }
 
-  /** The next task: the oldest of the lowest priority. */
-  #take(): Scheduler.Task | undefined {
+  /** The oldest task of a lane, or undefined when it has none. */
+  #takeFrom(lane: Lane): Scheduler.Task | undefined {
+    if (lane.head === lane.tasks.length) return undefined
+    const task = lane.tasks[lane.head]
+    lane.tasks[lane.head++] = noop
+    if (lane.head === lane.tasks.length) {
+      lane.tasks.length = 0
+      lane.head = 0
+    }
+    lane.ran = true
+    return task
+  }
+
+  /** The oldest task of the lowest priority that has one. */
+  #next(): Scheduler.Task | undefined {
     for (const lane of this.#lanes) {
-      if (lane.head < lane.tasks.length) {
-        const task = lane.tasks[lane.head]
-        lane.tasks[lane.head++] = noop
-        if (lane.head === lane.tasks.length) {
-          lane.tasks.length = 0
-          lane.head = 0
-        }
-        return task
-      }
+      const task = this.#takeFrom(lane)
+      if (task !== undefined) return task
     }
     return undefined
   }
 
   readonly #turn = (): void => {
     const start = performance.now()
+    for (const lane of this.#lanes) lane.ran = false
     for (;;) {
-      const task = this.#take()
+      const task = this.#next()
       if (task === undefined) {
         this.#scheduled = false
         return
       }
       task()
       if (performance.now() - start >= this.budgetMs) {
+        // a priority kept waiting by lower ones all turn still gets one task
+        for (const lane of this.#lanes) if (!lane.ran) this.#takeFrom(lane)?.()
         setImmediate(this.#turn)
         return
       }

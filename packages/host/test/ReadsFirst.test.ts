@@ -47,6 +47,26 @@ describe("TurnScheduler", () => {
     expect(done).toBe(20)
   })
 
+  it("a flood of reads slows writes down but does not stop them", async () => {
+    const scheduler = new TurnScheduler(5)
+    let reads = 0
+    let readsWhenWriteRan = -1
+    const read = () => {
+      busy(1)
+      reads++
+      // every read brings another: reads alone would fill every turn
+      if (reads < 100) scheduler.scheduleTask(read, 0)
+    }
+    scheduler.scheduleTask(read, 0)
+    scheduler.scheduleTask(() => {
+      readsWhenWriteRan = reads
+    }, 1)
+    await new Promise((resolve) => setTimeout(resolve, 400))
+    expect(reads).toBe(100)
+    expect(readsWhenWriteRan).toBeGreaterThan(0)
+    expect(readsWhenWriteRan).toBeLessThan(20)
+  })
+
   it.effect("runs Effect fibers: a fiber at a lower priority value goes first", () =>
     Effect.gen(function* () {
       const ran: Array<string> = []
