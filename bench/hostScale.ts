@@ -43,7 +43,6 @@ const call = async (url: string, body?: unknown, dispatcher: Agent = shared) => 
   if (res.statusCode >= 300) throw new Error(`${url}: ${res.statusCode} ${text}`)
   return text.length > 0 ? JSON.parse(text) : undefined
 }
-const post = (url: string, body: unknown, dispatcher?: Agent) => call(url, body, dispatcher)
 const timed = async <A>(samples: Array<number>, f: () => Promise<A>): Promise<A> => {
   const t0 = performance.now()
   const a = await f()
@@ -69,7 +68,7 @@ const simServer = (hostUrl: string, onDone: () => void): Promise<Server> =>
           res.writeHead(200, { "content-type": "application/json" })
           res.end(JSON.stringify({ taskId: task.taskId, executor: "process" }))
           const at = new Date().toISOString()
-          void post(`${hostUrl}/tasks/status`, {
+          void call(`${hostUrl}/tasks/status`, {
             updates: [
               { taskId: task.taskId, status: "running", at },
               { taskId: task.taskId, status: "completed", exitCode: 0, at }
@@ -122,11 +121,11 @@ export const hostScale = async (runners: number, tasks: number, windowS: number)
   const agents = names.map(() => new Agent())
   let beating = true
   try {
-    await pool(runners, 16, (i) => post(`${hostUrl}/nodes/register`, nodeInfo(names[i]!, simUrl), agents[i]))
+    await pool(runners, 16, (i) => call(`${hostUrl}/nodes/register`, nodeInfo(names[i]!, simUrl), agents[i]))
     const beats = names.map(async (name, i) => {
       await new Promise((r) => setTimeout(r, (i / runners) * HEARTBEAT_S * 1000))
       while (beating) {
-        await timed(heartbeatMs, () => post(`${hostUrl}/nodes/${name}/heartbeat`, heartbeat(name), agents[i]))
+        await timed(heartbeatMs, () => call(`${hostUrl}/nodes/${name}/heartbeat`, heartbeat(name), agents[i]))
         await new Promise((r) => setTimeout(r, HEARTBEAT_S * 1000))
       }
     })
@@ -146,7 +145,7 @@ export const hostScale = async (runners: number, tasks: number, windowS: number)
     const t0 = performance.now()
     await pool(tasks, 16, async () => {
       const r = (await timed(submitMs, () =>
-        post(`${hostUrl}/tasks`, { command: ["true"], container: "NULL" })
+        call(`${hostUrl}/tasks`, { command: ["true"], container: "NULL" })
       )) as {
         taskIds: Array<string>
       }

@@ -307,14 +307,12 @@ export const make = (options: TaskSupervisorOptions) =>
     const setPaused = (id: TaskId, paused: boolean) =>
       Effect.gen(function* () {
         const entry = yield* lookup(id)
-        const execution =
-          entry.execution ??
-          (yield* Deferred.await(entry.attached).pipe(
-            Effect.timeoutFail({
-              duration: startWait,
-              onTimeout: () => new Conflict({ message: `task ${id} has not started yet` })
-            })
-          ))
+        const execution = yield* Deferred.await(entry.attached).pipe(
+          Effect.timeoutFail({
+            duration: startWait,
+            onTimeout: () => new Conflict({ message: `task ${id} has not started yet` })
+          })
+        )
         if (entry.paused === paused)
           return yield* new Conflict({ message: `task ${id} is already ${paused ? "paused" : "running"}` })
         yield* (paused ? execution.pause : execution.resume).pipe(

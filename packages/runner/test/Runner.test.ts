@@ -41,16 +41,6 @@ const startRunner = (dir: string, hostPort: number, runnerPort = 0) =>
     return { config, stateDir, shared: config.paths.shared_dir }
   })
 
-/** A mini host with the token, and a runner (in a fresh temp dir) that has registered with it. */
-const registeredRunner = Effect.gen(function* () {
-  const dir = yield* scopedTempDir("runner")
-  const state = makeState()
-  const hostPort = yield* serveMiniHost(state, { token })
-  const { shared } = yield* startRunner(dir, hostPort)
-  yield* eventually(() => state.registrations.length > 0)
-  return { state, shared }
-})
-
 const runnerClient = (url: string, bearer: string | null = token) =>
   Effect.flatMap(Layer.build(NodeHttpClient.layerUndici), (context) =>
     HttpApiClient.make(RunnerApi, {
@@ -59,6 +49,20 @@ const runnerClient = (url: string, bearer: string | null = token) =>
         bearer === null ? c : HttpClient.mapRequest(c, HttpClientRequest.bearerToken(bearer))
     }).pipe(Effect.provide(context))
   )
+
+/**
+ * A mini host with the token, a runner (in a fresh temp dir) that has registered with it, and a
+ * client of that runner (at the URL it first registered).
+ */
+const registeredRunner = Effect.gen(function* () {
+  const dir = yield* scopedTempDir("runner")
+  const state = makeState()
+  const hostPort = yield* serveMiniHost(state, { token })
+  const { shared } = yield* startRunner(dir, hostPort)
+  yield* eventually(() => state.registrations.length > 0)
+  const client = yield* runnerClient(state.registrations[0]!.url)
+  return { state, shared, client }
+})
 
 type RunnerClient = Effect.Effect.Success<ReturnType<typeof runnerClient>>
 
@@ -89,7 +93,7 @@ describe("Runner against a minimal host", () => {
     "registers with its real port, heartbeats, runs a task and reports it",
     () =>
       Effect.gen(function* () {
-        const { state, shared } = yield* registeredRunner
+        const { state, shared, client } = yield* registeredRunner
         const info = state.registrations[0]!
         expect(info.name).toBe("r1")
         expect(info.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
@@ -97,7 +101,6 @@ describe("Runner against a minimal host", () => {
         expect(info.executors).toEqual(["process"])
         expect(info.cores).toBeGreaterThan(0)
 
-        const client = yield* runnerClient(info.url)
         expect((yield* client.info.ping()).service).toBe("hakuriver-runner")
         expect((yield* client.info.info()).url).toBe(info.url)
 
@@ -134,8 +137,7 @@ describe("Runner against a minimal host", () => {
     "kill, pause and resume through the API; refusals are typed",
     () =>
       Effect.gen(function* () {
-        const { state, shared } = yield* registeredRunner
-        const client = yield* runnerClient(state.registrations[0]!.url)
+        const { state, shared, client } = yield* registeredRunner
 
         const task = makeTask(shared, [node, "-e", "let i = 0; setInterval(() => console.log(i++), 20)"])
         yield* submit(state, client, task)
@@ -168,8 +170,7 @@ describe("Runner against a minimal host", () => {
     "a pause sent as soon as the run is accepted waits for the process to start",
     () =>
       Effect.gen(function* () {
-        const { state, shared } = yield* registeredRunner
-        const client = yield* runnerClient(state.registrations[0]!.url)
+        const { state, shared, client } = yield* registeredRunner
         const task = makeTask(shared, [node, "-e", "setInterval(() => {}, 1000)"])
         yield* submit(state, client, task)
         // the runner's first task: its process does not exist yet (the spawn helper is starting)
@@ -257,12 +258,11 @@ describe("Runner against a minimal host", () => {
     "registers again when the host forgets it, and kills what the host has finished",
     () =>
       Effect.gen(function* () {
-        const { state, shared } = yield* registeredRunner
+        const { state, shared, client } = yield* registeredRunner
         yield* eventually(() => state.heartbeats.length > 0)
         state.known.clear()
         yield* eventually(() => state.registrations.length === 2)
 
-        const client = yield* runnerClient(state.registrations[0]!.url)
         const task = makeTask(shared, [node, "-e", "setInterval(() => {}, 1000)"])
         yield* submit(state, client, task)
         yield* eventually(() => statusesOf(state, task).includes("running"))
