@@ -349,8 +349,9 @@ const make = Effect.gen(function* () {
     // a node the kept list shows online (every write to the nodes table goes through this store,
     // and the list is read again after any other write) needs one UPDATE, not a transaction
     // that reads its status first
-    Effect.flatMap(listNodes, (list) =>
-      list.find((n) => n.info.name === name)?.status === "online"
+    // (`find` answers from the list `listNodes` keeps; undefined when a write dropped it meanwhile)
+    Effect.flatMap(listNodes, () =>
+      nodes.find(name)?.status === "online"
         ? Effect.as(writeHeartbeat(name, usage, now), Option.some<NodeStatus>("online"))
         : sql.withTransaction(
             Effect.gen(function* () {

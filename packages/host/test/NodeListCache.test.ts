@@ -52,4 +52,27 @@ describe("NodeListCache", () => {
     c.patch("a", beat(7))
     expect(c.landed(slow, table(0, 0))).toEqual(table(7, 0))
   })
+
+  it("finds a kept entry by name, patched, and nothing when no list is kept", () => {
+    const c = cache()
+    expect(c.find("a")).toBeUndefined()
+    c.landed(c.begin(), table(0, 0))
+    c.patch("b", beat(4))
+    expect(c.find("b")).toEqual({ name: "b", beat: 4 })
+    expect(c.find("a")).toEqual({ name: "a", beat: 0 })
+    expect(c.find("zz")).toBeUndefined()
+    c.drop()
+    expect(c.find("a")).toBeUndefined()
+  })
+
+  it("never changes a list a reader already holds; a heartbeat of an unknown name changes nothing", () => {
+    const c = cache()
+    const held = c.landed(c.begin(), table(0, 0))
+    c.patch("a", beat(9))
+    expect(held).toEqual(table(0, 0))
+    expect(c.kept).toEqual(table(9, 0))
+    const before = c.kept
+    c.patch("zz", beat(1))
+    expect(c.kept).toBe(before)
+  })
 })

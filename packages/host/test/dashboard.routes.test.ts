@@ -78,17 +78,23 @@ class Cluster extends Effect.Service<Cluster>()("test/Cluster", {
     const nodes = yield* Ref.make([node("n1", 20)])
     const tasks = yield* Ref.make(new Map<string, Task>())
     const taskReads = yield* Ref.make(0)
+    const nodeReads = yield* Ref.make(0)
     const changes = yield* Effect.acquireRelease(PubSub.unbounded<TaskId>(), PubSub.shutdown)
     return {
       /** How often the feed read a task. */
       taskReads: Ref.get(taskReads),
+      /** How often the feed read the node list. */
+      nodeReads: Ref.get(nodeReads),
       setNodes: (list: ReadonlyArray<ReturnType<typeof node>>) => Ref.set(nodes, [...list]),
       putTask: (t: Task) =>
         Ref.update(tasks, (m) => new Map(m).set(t.taskId, t)).pipe(
           Effect.zipRight(PubSub.publish(changes, t.taskId))
         ),
       source: DashboardSource.of({
-        nodes: Effect.map(Ref.get(nodes), (list) => list.map((n) => n.view)),
+        nodes: Effect.zipRight(
+          Ref.update(nodeReads, (n) => n + 1),
+          Effect.map(Ref.get(nodes), (list) => list.map((n) => n.view))
+        ),
         health: Effect.map(Ref.get(nodes), (list) => healthOf(list, 0)),
         task: (id) =>
           Effect.zipRight(
@@ -165,19 +171,22 @@ describe("dashboard routes", () => {
     }).pipe(Effect.scoped, Effect.provide(ServerLive))
   )
 
-  it.scopedLive("reads no task while no dashboard is open", () =>
+  it.scopedLive("reads no task and no node list while no dashboard is open (usage samples go on)", () =>
     Effect.gen(function* () {
       const base = yield* baseUrl
       const cluster = yield* Cluster
       yield* cluster.putTask(task("2001", "running"))
       yield* Effect.sleep("300 millis")
       expect(yield* cluster.taskReads).toBe(0)
+      expect(yield* cluster.nodeReads).toBe(0)
       const controller = new AbortController()
       yield* Effect.addFinalizer(() => Effect.sync(() => controller.abort()))
       const events = sseReader(
         (yield* get(`${base}/events?token=${token}`, { signal: controller.signal })).body!
       )
-      yield* Effect.promise(() => events.nextOf("snapshot"))
+      const snapshot = JSON.parse((yield* Effect.promise(() => events.nextOf("snapshot"))).data)
+      // the usage samples were taken all along, from the health report alone
+      expect(snapshot.history.length).toBeGreaterThan(1)
       yield* cluster.putTask(task("2002", "completed"))
       const changed = JSON.parse((yield* Effect.promise(() => events.nextOf("task"))).data)
       expect(changed).toMatchObject({ taskId: "2002", status: "completed" })
