@@ -21,6 +21,7 @@ import {
   Exposure,
   type HakuRiverConfig,
   HostApi,
+  routeNotFoundAsJson,
   untraced
 } from "@hakuriver/sdk"
 import { Effect, Layer } from "effect"
@@ -85,7 +86,8 @@ export const routes = (config: HakuRiverConfig) =>
     HttpApiScalar.layer({ path: "/docs" }),
     DashboardHost.layer(config),
     RequestBody.layer(),
-    ReadsFirst.requestPriority
+    ReadsFirst.requestPriority,
+    routeNotFoundAsJson
   )
 
 /**

@@ -2,7 +2,8 @@
  * The hostile-input catalogue at the API, with raw HTTP: shell metacharacters reach the process
  * verbatim (never a shell); bad env names, traversal in ids, log requests and mounts, oversize
  * bodies, invalid JSON, unknown fields, bad cores and memory, duplicate targets and targets of
- * nodes that left each get a 4xx with a JSON message, and the store is unchanged.
+ * nodes that left, and paths that match no route each get a 4xx with a JSON message, and the store
+ * is unchanged.
  */
 import { expect, layer } from "@effect/vitest"
 import { Runner } from "@hakuriver/runner"
@@ -156,6 +157,46 @@ layer(ClusterLive, { timeout: 60_000, excludeTestServices: true })("hostile inpu
         expect(answer.body?.message ?? "").not.toBe("")
       }
     })
+  )
+
+  it.effect(
+    "paths that match no route (an env name with '/') answer 404 with a JSON message, host and runner",
+    () =>
+      Effect.gen(function* () {
+        const { url, client } = yield* Cluster
+        for (const [method, route] of [
+          ["GET", "/nope"],
+          ["POST", "/docker/containers/a/b/start"],
+          ["GET", "/docker/tars/a/b/progress"],
+          ["DELETE", "/tasks"]
+        ] as const) {
+          yield* refused(
+            url,
+            send(`${url}${route}`, { method, auth: token }),
+            404,
+            new RegExp(`^no route matches ${method} ${route}$`)
+          )
+        }
+        // an encoded '/' reaches the route, whose name check refuses it
+        yield* refused(
+          url,
+          send(`${url}/docker/tars/a%2Fb`, { method: "POST", auth: token }),
+          400,
+          /lower-case letters/
+        )
+        // the query (which may hold a token) is not quoted back
+        const answer = yield* send(`${url}/nope?token=${token}`, { auth: token })
+        expect(answer).toEqual({
+          status: 404,
+          body: { _tag: "NotFound", message: "no route matches GET /nope" }
+        })
+        const runner = (yield* client.cluster.nodes()).find((n) => n.name === "r1")!
+        const fromRunner = yield* send(`${runner.url}/tasks/1/nope`, { method: "POST", auth: token })
+        expect(fromRunner).toEqual({
+          status: 404,
+          body: { _tag: "NotFound", message: "no route matches POST /tasks/1/nope" }
+        })
+      })
   )
 
   it.effect("mount paths: traversal, relative paths and paths outside the policy", () =>

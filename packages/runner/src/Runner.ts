@@ -24,6 +24,7 @@ import {
   InvalidInput,
   NodeName,
   RunnerApi,
+  routeNotFoundAsJson,
   untraced
 } from "@hakuriver/sdk"
 import type { Executors } from "@hakuriver/sdk/executor"
@@ -110,7 +111,7 @@ export const layerWith = (config: HakuRiverConfig): Layer.Layer<never, RunnerSta
       const api = HttpApiBuilder.api(RunnerApi).pipe(
         Layer.provide([TasksLive, InfoLive, authorizationLayer(token)])
       )
-      const http = HttpApiBuilder.serve().pipe(Layer.provide(api))
+      const http = HttpApiBuilder.serve().pipe(Layer.provide(api), Layer.provide(routeNotFoundAsJson))
       // Serve first, then register: the host may send a task as soon as it knows us.
       const link = HostLink.layer({ heartbeatInterval: Duration.seconds(config.timing.heartbeat_interval) })
       return Layer.flatMap(http, () => link).pipe(
