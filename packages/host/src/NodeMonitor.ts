@@ -46,8 +46,12 @@ const make = Effect.gen(function* () {
   const intervalMs = config.timing.heartbeat_interval * 1000
   /** A running task the runner stopped reporting is lost only after this long. */
   const graceMs = Math.max(2 * intervalMs, 1000)
-  /** Since when a task the host thinks runs has been missing from its runner's heartbeats. */
-  const missingSince = new Map<TaskId, number>()
+  /**
+   * Per node: since when each task the host thinks runs there has been missing from the node's
+   * heartbeats. Rebuilt at every heartbeat from the node's current tasks, so a task that ended
+   * meanwhile leaves no entry behind.
+   */
+  const missingSince = new Map<string, Map<TaskId, number>>()
 
   const register = Effect.fn("NodeMonitor.register")(function* (info: NodeInfo) {
     const ms = yield* Clock.currentTimeMillis
@@ -62,29 +66,35 @@ const make = Effect.gen(function* () {
     // an idle node that reports nothing (most heartbeats) needs no read: the store keeps in
     // memory which tasks hold resources where
     const held = (yield* store.activeClaims).some((c) => c.node === name)
-    if (!held && reported.size === 0) return []
+    if (!held && reported.size === 0) {
+      missingSince.delete(name)
+      return []
+    }
     const mine = yield* store.tasksWithStatus(["assigning", "running", "paused"], name)
     const at = isoOf(ms)
+    const before = missingSince.get(name)
+    const missing = new Map<TaskId, number>()
     for (const task of mine) {
       if (reported.has(task.taskId)) {
-        missingSince.delete(task.taskId)
         if (task.status === "assigning") yield* Effect.ignore(store.transition(task.taskId, "running", at))
         continue
       }
       if (task.status === "assigning") continue
-      const since = missingSince.get(task.taskId) ?? ms
-      missingSince.set(task.taskId, since)
+      const since = before?.get(task.taskId) ?? ms
       const started = task.startedAt === null ? 0 : Date.parse(task.startedAt)
       if (ms - since >= graceMs && ms - started >= graceMs) {
-        missingSince.delete(task.taskId)
         yield* store
           .transition(task.taskId, "lost", at, {
             from: ["running", "paused"],
             error: `node ${name} no longer reports this task`
           })
           .pipe(Effect.ignore)
+      } else {
+        missing.set(task.taskId, since)
       }
     }
+    if (missing.size === 0) missingSince.delete(name)
+    else missingSince.set(name, missing)
     const known = new Set<string>(mine.map((t) => t.taskId))
     const others = yield* store.getTasks(beat.runningTaskIds.filter((id) => !known.has(id)))
     const byId = new Map(others.map((t) => [t.taskId as string, t]))

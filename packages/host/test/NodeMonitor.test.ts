@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { NodeInfo, NodeName, NodeUsage } from "@hakuriver/sdk"
+import { NodeInfo, NodeName, NodeUsage, type TaskId } from "@hakuriver/sdk"
 import * as path from "node:path"
 import { Chunk, Effect, Layer, Option, TestClock } from "effect"
 import { NodeContext } from "@effect/platform-node"
@@ -71,6 +71,59 @@ describe("NodeMonitor (TestClock)", () => {
           expect(yield* statusOf).toBe("offline")
         }).pipe(Effect.provide(services(config)))
       )
+    })
+  )
+
+  it.scoped("a task is lost only after a whole grace period of heartbeats without it", () =>
+    Effect.gen(function* () {
+      const dir = yield* tempDir
+      // grace = 2 × heartbeat interval = 2 s; offline only after 100 s
+      const config = testConfig(dir, {
+        timing: { heartbeat_interval: 1, heartbeat_timeout_factor: 100, cleanup_check_interval: 50 }
+      })
+      yield* Effect.gen(function* () {
+        const monitor = yield* NodeMonitor.NodeMonitor
+        const store = yield* Store.Store
+        yield* monitor.register(info)
+        const draft: Store.TaskDraft = {
+          command: ["sleep", "100"],
+          env: {},
+          cores: 1,
+          memoryBytes: null,
+          gpus: [],
+          numaNode: null,
+          target: "n1",
+          container: "NULL",
+          privileged: false,
+          mounts: []
+        }
+        const logs = (id: TaskId) => ({
+          stdout: path.join(dir, `${id}.out`),
+          stderr: path.join(dir, `${id}.err`)
+        })
+        const { tasks } = yield* store.submit([draft], logs, "2026-01-01T00:00:00.000Z", 0)
+        const id = tasks[0]!.taskId
+        yield* store.transition(id, "assigning", "2026-01-01T00:00:00.000Z", { node: info.name })
+        yield* store.transition(id, "running", new Date(0).toISOString())
+        const beat = (ids: ReadonlyArray<TaskId>) =>
+          monitor.heartbeat("n1", { name: info.name, usage, runningTaskIds: ids })
+        const status = Effect.map(store.getTask(id), (t) => Option.getOrThrow(t).status)
+        yield* TestClock.adjust("10 seconds")
+        // missing at 10 s and 11.5 s, reported at 12 s: the absence starts again at 13 s
+        yield* beat([])
+        yield* TestClock.adjust("1500 millis")
+        yield* beat([])
+        yield* TestClock.adjust("500 millis")
+        yield* beat([id])
+        yield* TestClock.adjust("1 second")
+        yield* beat([])
+        yield* TestClock.adjust("1900 millis")
+        yield* beat([])
+        expect(yield* status).toBe("running")
+        yield* TestClock.adjust("100 millis")
+        yield* beat([])
+        expect(yield* status).toBe("lost")
+      }).pipe(Effect.provide(services(config)))
     })
   )
 })
