@@ -102,9 +102,9 @@ const make = Effect.gen(function* () {
     for (const id of beat.runningTaskIds) {
       if (known.has(id)) continue
       const task = byId.get(id)
-      // unknown to the host, finished, or placed elsewhere: the runner should stop it
-      if (task === undefined || isFinal(task.status) || (task.node !== null && task.node !== name))
-        kill.push(id)
+      // unknown to the host, finished, placed elsewhere or queued again (placed nowhere): the
+      // runner should stop it
+      if (task === undefined || isFinal(task.status) || task.node !== name) kill.push(id)
     }
     return kill
   })

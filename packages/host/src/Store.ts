@@ -51,6 +51,19 @@ export class IllegalTransition extends Schema.TaggedError<IllegalTransition>()("
   }
 }
 
+/** A report from a node the task is not placed on (a stray copy, or a node that lost it). @category errors */
+export class NotOnNode extends Schema.TaggedError<NotOnNode>()("NotOnNode", {
+  taskId: Schema.String,
+  node: Schema.String,
+  placedOn: Schema.NullOr(Schema.String)
+}) {
+  override get message(): string {
+    return this.placedOn === null
+      ? `task ${this.taskId} is not placed on any node, not on ${this.node}`
+      : `task ${this.taskId} is placed on node ${this.placedOn}, not on ${this.node}`
+  }
+}
+
 /** Whether a node answers heartbeats. @category models */
 export type NodeStatus = "online" | "offline"
 
@@ -81,6 +94,8 @@ export interface TaskDraft {
 export interface TransitionPatch {
   /** Only move when the current status is one of these (else `IllegalTransition`). */
   readonly from?: ReadonlyArray<TaskStatus>
+  /** Only move when the task is placed on this node (else `NotOnNode`): a runner's report. */
+  readonly reportedBy?: string
   readonly node?: NodeName | null
   readonly exitCode?: number | null
   readonly error?: string | null
@@ -171,7 +186,7 @@ export interface StoreShape {
     to: TaskStatus,
     now: string,
     patch?: TransitionPatch
-  ) => Effect.Effect<Task, TaskNotFound | IllegalTransition>
+  ) => Effect.Effect<Task, TaskNotFound | IllegalTransition | NotOnNode>
 }
 
 /**
@@ -572,6 +587,11 @@ const make = Effect.gen(function* () {
             Option.isNone(o) ? Effect.fail(new TaskNotFound({ taskId: id })) : Effect.succeed(o.value)
           )
           const from = current.status
+          if (patch.reportedBy !== undefined && current.node !== patch.reportedBy) {
+            return yield* Effect.fail(
+              new NotOnNode({ taskId: id, node: patch.reportedBy, placedOn: current.node })
+            )
+          }
           if (patch.from !== undefined && !patch.from.includes(from)) {
             return yield* Effect.fail(new IllegalTransition({ taskId: id, from, to }))
           }

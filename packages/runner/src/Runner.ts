@@ -102,7 +102,7 @@ export const layerWith = (config: HakuRiverConfig): Layer.Layer<never, RunnerSta
         localTempDir: config.paths.local_temp_dir,
         executor: config.runner.executor,
         stateFile: path.join(stateDir, "active-tasks.json")
-      }).pipe(Layer.provide(StatusOutbox.layer({ file: path.join(stateDir, "outbox.json") })))
+      }).pipe(Layer.provide(StatusOutbox.layer({ file: path.join(stateDir, "outbox.json"), node: name })))
       const services = RunnerIdentity.layer(name, config.network.runner_address).pipe(
         Layer.provideMerge(supervisor),
         Layer.provideMerge(Layer.merge(hostClient, Probe.layer(config))),

@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { isFinal, StatusReports, StatusUpdate, type TaskId } from "@hakuriver/sdk"
+import { isFinal, type NodeName, StatusReports, StatusUpdate, type TaskId } from "@hakuriver/sdk"
 import { Context, Duration, Effect, Layer, Option, Queue, Ref, Schema } from "effect"
 import { HostClient } from "./HostClient.js"
 import { retryForever } from "./retryForever.js"
@@ -35,6 +35,11 @@ export class StatusOutbox extends Context.Tag("@hakuriver/runner/StatusOutbox")<
 export interface StatusOutboxOptions {
   /** The file the queue is kept in. */
   readonly file: string
+  /**
+   * This runner's node, sent with every batch: the host then refuses a report for a task it has
+   * placed elsewhere (a copy that started here after the host gave up on this node).
+   */
+  readonly node?: NodeName | undefined
   /** Longest wait between two attempts while the host is down; default 5 s. */
   readonly maxBackoff?: Duration.DurationInput | undefined
   /**
@@ -74,7 +79,10 @@ export const make = (options: StatusOutboxOptions) =>
       const [first, ...rest] = batch
       if (first === undefined) return 0
       const outcomes = yield* client.runners.reportStatuses({
-        payload: new StatusReports({ updates: [first, ...rest] })
+        payload: new StatusReports({
+          ...(options.node === undefined ? {} : { node: options.node }),
+          updates: [first, ...rest]
+        })
       })
       // refused for good: the host knows better (unknown task, or a move it does not allow)
       for (const o of outcomes) {

@@ -2,7 +2,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { StatusUpdate, type TaskId, type TaskStatus } from "@hakuriver/sdk"
+import { NodeName, StatusUpdate, type TaskId, type TaskStatus } from "@hakuriver/sdk"
 import { type Duration, Effect, Layer } from "effect"
 import * as HostClient from "../src/HostClient.js"
 import * as StatusOutbox from "../src/StatusOutbox.js"
@@ -19,7 +19,7 @@ const update = (taskId: TaskId, status: TaskStatus, exitCode?: number) =>
 
 const outboxAt = (file: string, port: number, gather?: Duration.DurationInput) =>
   Layer.build(
-    StatusOutbox.layer({ file, maxBackoff: "200 millis", gather }).pipe(
+    StatusOutbox.layer({ file, maxBackoff: "200 millis", gather, node: NodeName.make("r1") }).pipe(
       Layer.provide(HostClient.layer({ baseUrl: `http://127.0.0.1:${port}`, token: "" })),
       Layer.provide(NodeHttpClient.layerUndici)
     )
@@ -52,8 +52,9 @@ describe("StatusOutbox", () => {
           [known.taskId, "running"],
           [known.taskId, "completed"]
         ])
-        // held during the outage, all three went out in one request
+        // held during the outage, all three went out in one request, naming this runner's node
         expect(state.reportRequests).toBe(1)
+        expect(state.reportNodes).toEqual(["r1"])
         yield* eventually(() => fs.readFileSync(file, "utf8").trim() === "[]")
         expect(yield* outbox.pending).toEqual([])
         expect(yield* outbox.unreportedFinal).toEqual([])

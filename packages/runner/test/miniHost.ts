@@ -33,6 +33,8 @@ export interface MiniHostState {
   readonly reports: Array<StatusUpdate>
   /** How many `POST /tasks/status` requests carried them. */
   reportRequests: number
+  /** The `node` each of those requests named. */
+  readonly reportNodes: Array<string | undefined>
   readonly tasks: Map<TaskId, Task>
   readonly known: Set<string>
   killTaskIds: Array<TaskId>
@@ -45,6 +47,7 @@ export const makeState = (): MiniHostState => ({
   heartbeats: [],
   reports: [],
   reportRequests: 0,
+  reportNodes: [],
   tasks: new Map(),
   known: new Set(),
   killTaskIds: [],
@@ -88,7 +91,12 @@ const RunnersLive = (state: MiniHostState) =>
       .handle("reportStatus", ({ payload }) => record(state, payload))
       .handle("reportStatuses", ({ payload }) =>
         applyReports(payload.updates, (update) => record(state, update)).pipe(
-          Effect.tap(() => Effect.sync(() => state.reportRequests++))
+          Effect.tap(() =>
+            Effect.sync(() => {
+              state.reportRequests++
+              state.reportNodes.push(payload.node)
+            })
+          )
         )
       )
   )

@@ -39,6 +39,11 @@ export class BatchSubmitRequest extends Schema.Class<BatchSubmitRequest>("BatchS
  * @category models
  */
 export class StatusReports extends Schema.Class<StatusReports>("StatusReports")({
+  /**
+   * The reporting runner's node. When given, a report for a task placed on another node (or on
+   * none) is refused: a stray copy of a task cannot end the task its real node runs.
+   */
+  node: Schema.optional(NodeName),
   updates: Schema.NonEmptyArray(StatusUpdate).pipe(Schema.maxItems(1_000))
 }) {}
 

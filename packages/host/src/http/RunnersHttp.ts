@@ -11,13 +11,14 @@ import { isoOf } from "../HostConfig.js"
 import { NodeMonitor } from "../NodeMonitor.js"
 import { type StoreShape, Store } from "../Store.js"
 
-/** Applies one runner report to the store. */
-const applyReport = (store: StoreShape, update: StatusUpdate) =>
+/** Applies one runner report to the store; `node`, when known, must be the task's node. */
+const applyReport = (store: StoreShape, update: StatusUpdate, node?: string) =>
   Effect.gen(function* () {
     const now = isoOf(yield* Clock.currentTimeMillis)
     const at = Number.isNaN(Date.parse(update.at)) ? now : update.at
     return yield* store
       .transition(update.taskId, update.status, now, {
+        ...(node === undefined ? {} : { reportedBy: node }),
         ...(update.exitCode === undefined ? {} : { exitCode: update.exitCode }),
         ...(update.error === undefined ? {} : { error: update.error }),
         ...(update.status === "running" ? { startedAt: at } : { finishedAt: at })
@@ -25,7 +26,8 @@ const applyReport = (store: StoreShape, update: StatusUpdate) =>
       .pipe(
         Effect.catchTags({
           TaskNotFound: (e) => Effect.fail(new NotFound({ message: e.message })),
-          IllegalTransition: (e) => Effect.fail(new Conflict({ message: e.message }))
+          IllegalTransition: (e) => Effect.fail(new Conflict({ message: e.message })),
+          NotOnNode: (e) => Effect.fail(new Conflict({ message: e.message }))
         })
       )
   })
@@ -44,7 +46,7 @@ export const RunnersHttpLive = HttpApiBuilder.group(HostApi, "runners", (handler
           : applyReport(store, payload).pipe(Effect.withSpan("Host.reportStatus"))
       )
       .handle("reportStatuses", ({ payload }) =>
-        applyReports(payload.updates, (update) => applyReport(store, update)).pipe(
+        applyReports(payload.updates, (update) => applyReport(store, update, payload.node)).pipe(
           Effect.withSpan("Host.reportStatuses", { attributes: { reports: payload.updates.length } })
         )
       )
