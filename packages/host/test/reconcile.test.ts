@@ -12,24 +12,31 @@ const usage = new NodeUsage({
   gpus: []
 })
 
+/** A host with the 2-core test runner n1, running one `sleep 30` that n1 reports as `reported` says. */
+const runningOnN1 = (reported?: (ids: ReadonlyArray<TaskId>) => ReadonlyArray<TaskId>) =>
+  Effect.gen(function* () {
+    const dir = yield* tempDir
+    const { url, client } = yield* startHost(testConfig(dir, { timing: { heartbeat_interval: 0.2 } }))
+    const runner = yield* TestRunner.make({
+      name: "n1",
+      hostUrl: url,
+      cores: 2,
+      ...(reported === undefined ? {} : { reported })
+    })
+    const r = yield* client.tasks.submit({ payload: spec(["sleep", "30"], { targets: ["n1"] }) })
+    const id = r.taskIds[0] as TaskId
+    yield* eventually(client.tasks.get({ path: { id } }), (t) => t.status === "running")
+    return { client, runner, id }
+  })
+
 describe("reconciliation from heartbeats", () => {
   it.live(
     "a task the runner stops reporting is lost; tasks the host has finished or never knew are killed; unknown nodes re-register",
     () =>
       Effect.scoped(
         Effect.gen(function* () {
-          const dir = yield* tempDir
-          const { url, client } = yield* startHost(testConfig(dir, { timing: { heartbeat_interval: 0.2 } }))
           let hide = false
-          const runner = yield* TestRunner.make({
-            name: "n1",
-            hostUrl: url,
-            cores: 2,
-            reported: (ids) => (hide ? [] : ids)
-          })
-          const r = yield* client.tasks.submit({ payload: spec(["sleep", "30"], { targets: ["n1"] }) })
-          const id = r.taskIds[0] as TaskId
-          yield* eventually(client.tasks.get({ path: { id } }), (t) => t.status === "running")
+          const { client, runner, id } = yield* runningOnN1((ids) => (hide ? [] : ids))
           // reported while it runs: it stays running across several heartbeats
           yield* Effect.sleep("1500 millis")
           expect((yield* client.tasks.get({ path: { id } })).status).toBe("running")
@@ -66,12 +73,7 @@ describe("reconciliation from heartbeats", () => {
     () =>
       Effect.scoped(
         Effect.gen(function* () {
-          const dir = yield* tempDir
-          const { url, client } = yield* startHost(testConfig(dir, { timing: { heartbeat_interval: 0.2 } }))
-          yield* TestRunner.make({ name: "n1", hostUrl: url, cores: 2 })
-          const r = yield* client.tasks.submit({ payload: spec(["sleep", "30"], { targets: ["n1"] }) })
-          const id = r.taskIds[0] as TaskId
-          yield* eventually(client.tasks.get({ path: { id } }), (t) => t.status === "running")
+          const { client, id } = yield* runningOnN1()
           const endReportedBy = (node: string) =>
             client.runners.reportStatuses({
               payload: new StatusReports({
