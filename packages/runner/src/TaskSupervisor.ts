@@ -244,7 +244,8 @@ export const make = (options: TaskSupervisorOptions) =>
         const warning = joinMessages(
           choice.right.warning,
           kind === "process" ? ProcessExecutor.limitsWarning(task) : undefined,
-          task.gpus.length > 0 && kind !== "docker"
+          // (the process executor's warning above names GPUs already)
+          task.gpus.length > 0 && kind === "systemd"
             ? `GPUs are not isolated by the ${kind} executor`
             : undefined
         )

@@ -53,6 +53,21 @@ describe("nvidia-smi", () => {
     expect(gpus.map((g) => g.index)).toEqual([0, 1, 2, 3])
   })
 
+  it("parses the output recorded on a real H200 (driver 580.159.04, scripts/device/gpu-check.sh)", () => {
+    expect(parseNvidiaSmi(fixture("nvidia-smi/h200-driver580.csv")).map((g) => ({ ...g }))).toEqual([
+      {
+        index: 0,
+        name: "NVIDIA H200",
+        uuid: "GPU-47b66715-677a-48a0-35ce-2925f9a68825",
+        memoryTotalMiB: 143771,
+        memoryUsedMiB: 0,
+        utilizationPercent: 0,
+        temperatureC: 36,
+        powerDrawW: 78.27
+      }
+    ])
+  })
+
   it("leaves [N/A] and [Not Supported] fields absent", () => {
     const [gtx, k80] = parseNvidiaSmi(fixture("nvidia-smi/geforce-na.csv"))
     expect({ ...gtx }).toEqual({
