@@ -59,8 +59,8 @@ export const make = (options: HostLinkOptions) =>
         })
         .pipe(Effect.timeout(requestTimeout))
       for (const id of ack.killTaskIds) {
-        yield* Effect.logInfo(`host finished task ${id}: killing it here`)
-        yield* Effect.ignore(supervisor.kill(id))
+        yield* Effect.logInfo(`the host does not run task ${id} here: stopping it`)
+        yield* Effect.ignore(supervisor.discard(id))
       }
       return false
     }).pipe(

@@ -75,6 +75,12 @@ export class TaskSupervisor extends Context.Tag("@hakuriver/runner/TaskSuperviso
   {
     readonly run: (task: Task) => Effect.Effect<RunAccepted, BadRequest | Conflict | Unavailable>
     readonly kill: (id: TaskId) => Effect.Effect<void, NotFound>
+    /**
+     * Stops a task the host does not run here (a heartbeat's answer: unknown, finished, placed
+     * elsewhere or queued again), without reporting its end: the host would refuse that report,
+     * or take it for the task's newer placement on this node.
+     */
+    readonly discard: (id: TaskId) => Effect.Effect<void, NotFound>
     readonly pause: (id: TaskId) => Effect.Effect<void, NotFound | Conflict>
     readonly resume: (id: TaskId) => Effect.Effect<void, NotFound | Conflict>
     /** Tasks that run here (starting, running, paused), plus finished ones not yet reported. */
@@ -93,6 +99,8 @@ interface Entry {
   execution: Execution | undefined
   paused: boolean
   killRequested: boolean
+  /** Stopped for the host (`discard`): its end is not reported. */
+  discarded: boolean
   finished: boolean
   /** Done once `execution` is known (started, or found again after a restart). */
   readonly attached: Deferred.Deferred<Execution>
@@ -103,6 +111,7 @@ const newEntry = (fields: Pick<Entry, "taskId" | "task" | "kind" | "warning" | "
   ...fields,
   execution: undefined,
   killRequested: false,
+  discarded: false,
   finished: false,
   attached: Deferred.unsafeMake(FiberId.none)
 })
@@ -175,18 +184,25 @@ export const make = (options: TaskSupervisorOptions) =>
             })
           )
 
-    /** Reports the final status once, then forgets the task. */
+    /** Reports the final status once (unless the task was discarded), then forgets the task. */
     const finish = (entry: Entry, outcome: TaskOutcome) =>
       Effect.gen(function* () {
         if (entry.finished) return
         entry.finished = true
-        yield* report(entry.taskId, outcome.status, {
-          exitCode: outcome.exitCode,
-          error: joinMessages(entry.warning, outcome.error)
-        })
+        if (!entry.discarded) {
+          yield* report(entry.taskId, outcome.status, {
+            exitCode: outcome.exitCode,
+            error: joinMessages(entry.warning, outcome.error)
+          })
+        }
         entries.delete(entry.taskId)
         yield* active.remove(entry.taskId)
-        yield* Effect.logInfo(`task ${entry.taskId} ${outcome.status}`, outcome.exitCode ?? "")
+        yield* Effect.logInfo(
+          entry.discarded
+            ? `task ${entry.taskId} stopped, not reported`
+            : `task ${entry.taskId} ${outcome.status}`,
+          outcome.exitCode ?? ""
+        )
       }).pipe(Effect.uninterruptible)
 
     /** Waits for the end of a started (or recovered) task and reports it. */
@@ -223,7 +239,13 @@ export const make = (options: TaskSupervisorOptions) =>
 
     const run = (task: Task) =>
       Effect.gen(function* () {
-        if (entries.has(task.taskId))
+        const existing = entries.get(task.taskId)
+        if (existing?.discarded === true)
+          // the host placed it here again while the copy it gave up on is still stopping
+          return yield* new Unavailable({
+            message: `an earlier copy of task ${task.taskId} is still stopping here`
+          })
+        if (existing !== undefined)
           return yield* new Conflict({ message: `task ${task.taskId} already runs here` })
         const kinds = new Set(yield* availableKinds)
         const choice = chooseExecutor(task.container, options.executor, kinds)
@@ -288,10 +310,11 @@ export const make = (options: TaskSupervisorOptions) =>
           : Effect.succeed(entry)
       })
 
-    const kill = (id: TaskId) =>
+    const stop = (id: TaskId, discard: boolean) =>
       Effect.gen(function* () {
         const entry = yield* lookup(id)
         entry.killRequested = true
+        if (discard) entry.discarded = true
         if (entry.execution === undefined) {
           // Not yet re-attached after a restart: the recovery kills it when it finds it.
           if (!(yield* FiberMap.has(fibers, id))) return
@@ -303,7 +326,7 @@ export const make = (options: TaskSupervisorOptions) =>
         yield* entry.execution.kill.pipe(
           Effect.catchAll((e) => Effect.logWarning(`kill of task ${id} failed: ${e.message}`))
         )
-      }).pipe(Effect.withSpan("TaskSupervisor.kill", { attributes: { taskId: id } }))
+      }).pipe(Effect.withSpan("TaskSupervisor.stop", { attributes: { taskId: id, discard } }))
 
     const setPaused = (id: TaskId, paused: boolean) =>
       Effect.gen(function* () {
@@ -437,7 +460,8 @@ export const make = (options: TaskSupervisorOptions) =>
 
     return TaskSupervisor.of({
       run,
-      kill,
+      kill: (id) => stop(id, false),
+      discard: (id) => stop(id, true),
       pause: (id) => setPaused(id, true),
       resume: (id) => setPaused(id, false),
       running: Effect.gen(function* () {

@@ -256,7 +256,7 @@ describe("Runner against a minimal host", () => {
   )
 
   it.scopedLive(
-    "registers again when the host forgets it, and kills what the host has finished",
+    "registers again when the host forgets it; stops what the host does not run here, without a report",
     () =>
       Effect.gen(function* () {
         const { state, shared, client } = yield* registeredRunner
@@ -264,11 +264,25 @@ describe("Runner against a minimal host", () => {
         state.known.clear()
         yield* eventually(() => state.registrations.length === 2)
 
-        const task = makeTask(shared, [node, "-e", "setInterval(() => {}, 1000)"])
+        const task = makeTask(shared, [node, "-e", "console.log(process.pid); setInterval(() => {}, 1000)"])
         yield* submit(state, client, task)
-        yield* eventually(() => statusesOf(state, task).includes("running"))
+        yield* eventually(() => statusesOf(state, task).includes("running") && read(task.stdoutPath) !== "")
+        const pid = Number(read(task.stdoutPath).trim())
         state.killTaskIds = [task.taskId]
-        yield* eventually(() => statusesOf(state, task).includes("killed"))
+        yield* eventually(() => !state.heartbeats.at(-1)!.runningTaskIds.includes(task.taskId))
+        const alive = () => {
+          try {
+            process.kill(pid, 0)
+            return true
+          } catch {
+            return false
+          }
+        }
+        yield* eventually(() => !alive())
+        expect(yield* client.tasks.running()).not.toContain(task.taskId)
+        // the host said it does not run the task here: its end is not reported
+        yield* Effect.sleep("300 millis")
+        expect(statusesOf(state, task)).toEqual(["running"])
       }),
     30_000
   )
