@@ -5,6 +5,7 @@ import { describe, expect, it, layer } from "@effect/vitest"
 import { Duration, Effect, Either, Fiber } from "effect"
 import fc from "fast-check"
 import { Sweep } from "../src/index.js"
+import { pidAlive } from "../../../test/kit/index.js"
 
 const runs = (args: ReadonlyArray<string>) => Either.getOrThrow(Sweep.expand(args))
 const problem = (args: ReadonlyArray<string>) => {
@@ -258,15 +259,7 @@ describe("interruption", () => {
         const pid = Number((yield* fs.readFileString(pidFile)).trim())
         expect(pid).toBeGreaterThan(0)
         yield* Fiber.interrupt(fiber)
-        const alive = (() => {
-          try {
-            process.kill(pid, 0)
-            return true
-          } catch {
-            return false
-          }
-        })()
-        expect(alive).toBe(false)
+        expect(pidAlive(pid)).toBe(false)
       }).pipe(Effect.provide(NodeContext.layer)),
     timeout
   )

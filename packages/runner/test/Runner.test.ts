@@ -8,7 +8,7 @@ import { Executors, ProcessExecutor } from "@hakuriver/sdk/executor"
 import { Effect, Either, Exit, Layer, Scope } from "effect"
 import { Runner } from "../src/index.js"
 import { eventually, freePort, type MiniHostState, makeState, makeTask, serveMiniHost } from "./miniHost.js"
-import { scopedTempDir } from "../../../test/kit/index.js"
+import { pidAlive, scopedTempDir } from "../../../test/kit/index.js"
 
 const node = process.execPath
 const token = "s3cret-token"
@@ -270,15 +270,7 @@ describe("Runner against a minimal host", () => {
         const pid = Number(read(task.stdoutPath).trim())
         state.killTaskIds = [task.taskId]
         yield* eventually(() => !state.heartbeats.at(-1)!.runningTaskIds.includes(task.taskId))
-        const alive = () => {
-          try {
-            process.kill(pid, 0)
-            return true
-          } catch {
-            return false
-          }
-        }
-        yield* eventually(() => !alive())
+        yield* eventually(() => !pidAlive(pid))
         expect(yield* client.tasks.running()).not.toContain(task.taskId)
         // the host said it does not run the task here: its end is not reported
         yield* Effect.sleep("300 millis")

@@ -3,7 +3,7 @@ import * as path from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Option, Scope } from "effect"
 import { ProcessExecutor } from "../../src/executor/index.js"
-import { makeTask, nodeDirs, scopedTempDir } from "../../../../test/kit/index.js"
+import { makeTask, nodeDirs, pidAlive, scopedTempDir } from "../../../../test/kit/index.js"
 
 const setup = Effect.gen(function* () {
   const dir = yield* scopedTempDir("process")
@@ -120,16 +120,8 @@ describe("ProcessExecutor", () => {
         yield* execution.kill
         const result = yield* execution.wait
         expect(result).toMatchObject({ exitCode: 137, signal: "SIGKILL" })
-        const gone = () => {
-          try {
-            process.kill(grandchild, 0)
-            return false
-          } catch {
-            return true
-          }
-        }
-        for (let i = 0; i < 100 && !gone(); i++) yield* Effect.sleep("20 millis")
-        expect(gone()).toBe(true)
+        for (let i = 0; i < 100 && pidAlive(grandchild); i++) yield* Effect.sleep("20 millis")
+        expect(pidAlive(grandchild)).toBe(false)
       }),
     30_000
   )
