@@ -4,7 +4,8 @@
 #   1. the node registers the GPUs `nvidia-smi` lists (index, name, uuid, memory);
 #   2. heartbeats carry GPU usage (`health`);
 #   3. a task targeted at GPU 0 is placed there and holds it: a second task for GPU 0 waits until
-#      the first is killed, then runs; a task for a GPU the node lacks is refused at submit.
+#      the first is killed, then runs and sees that GPU through CUDA_VISIBLE_DEVICES; a task for
+#      a GPU the node lacks is refused at submit.
 # Prints PASS/FAIL lines and writes the raw outputs to $OUT (default /tmp/gpu-check).
 #   NODE=path/to/node CLI=packages/cli/dist/hakuriver.js bash scripts/device/gpu-check.sh
 # Needs Node 20, python3, the built CLI and the modules it keeps outside its bundle (better-sqlite3
@@ -58,7 +59,9 @@ check "heartbeats carry a usage line per GPU" \
 
 first=$(hr submit --json --target gpu1::0 -- sleep 600 2>"$OUT/submit1.err" | tee "$OUT/submit1.json" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["taskIds"][0])' 2>/dev/null)
-second=$(hr submit --json --target gpu1::0 -- true 2>"$OUT/submit2.err" | tee "$OUT/submit2.json" |
+# the second task shows what CUDA lets it see (torch is there on the device machine's image)
+probe='echo "$CUDA_VISIBLE_DEVICES $CUDA_DEVICE_ORDER"; python3 -c "import torch; print(torch.cuda.device_count(), torch.cuda.get_device_name(0))" 2>/dev/null || echo "no torch"'
+second=$(hr submit --json --target gpu1::0 -- sh -c "$probe" 2>"$OUT/submit2.err" | tee "$OUT/submit2.json" |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["taskIds"][0])' 2>/dev/null)
 sleep 1.5
 hr status --json "$first" >"$OUT/first-running.json" 2>&1
@@ -72,6 +75,11 @@ hr kill "$first" >"$OUT/kill.out" 2>&1
 hr wait --json "$first" "$second" >"$OUT/waited.json" 2>&1
 check "once the first is killed, the second runs, after it" \
   python3 -c 'import json,sys; a,b=json.load(open(sys.argv[1])); assert (a["status"],b["status"])==("killed","completed"), (a["status"],b["status"]); assert b["startedAt"]>=a["finishedAt"], (a["finishedAt"],b["startedAt"])' "$OUT/waited.json"
+hr logs "$second" >"$OUT/second.log" 2>&1
+check "the task sees its GPU through CUDA_VISIBLE_DEVICES (nvidia-smi's ids)" \
+  test "$(head -1 "$OUT/second.log")" = "0 PCI_BUS_ID"
+check "CUDA finds the one GPU it is shown" \
+  grep -qE '^(1 |no torch)' <(sed -n 2p "$OUT/second.log")
 check "the process executor's warning names the GPUs once" test "$(json "$OUT/waited.json" 'd[1]["error"].count("GPU")')" = 1
 hr submit --target "gpu1::$gpus" -- true >"$OUT/submit-missing.out" 2>&1
 rc=$?

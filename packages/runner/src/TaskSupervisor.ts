@@ -263,13 +263,10 @@ export const make = (options: TaskSupervisorOptions) =>
             })
           cpuset = { cpus: node.cpus, mems: [node.id] }
         }
+        // (the systemd executor refuses GPU tasks; the process executor's warning names them)
         const warning = joinMessages(
           choice.right.warning,
-          kind === "process" ? ProcessExecutor.limitsWarning(task) : undefined,
-          // (the process executor's warning above names GPUs already)
-          task.gpus.length > 0 && kind === "systemd"
-            ? `GPUs are not isolated by the ${kind} executor`
-            : undefined
+          kind === "process" ? ProcessExecutor.limitsWarning(task) : undefined
         )
         const logs = logsOf(options.sharedDir, task.taskId, task)
         yield* Effect.try(() => {

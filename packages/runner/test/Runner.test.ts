@@ -123,8 +123,10 @@ describe("Runner against a minimal host", () => {
         yield* eventually(() => statusesOf(state, failing).includes("failed"))
         const failed = state.reports.find((r) => r.taskId === failing.taskId && r.status === "failed")
         expect(failed?.exitCode).toBe(5)
-        // said once: GPUs are named with the other limits the process executor does not apply
-        expect(failed?.error).toBe("the process executor enforces no limits: memory, GPUs not applied")
+        // said once, with the other limits the process executor does not apply
+        expect(failed?.error).toBe(
+          "the process executor enforces no limits: memory not applied; GPUs 0 only made visible through CUDA_VISIBLE_DEVICES, not isolated"
+        )
 
         yield* eventually(() => state.heartbeats.length >= 2)
         const beat = state.heartbeats.at(-1)!

@@ -79,6 +79,30 @@ describe("ProcessExecutor", () => {
   )
 
   it.scopedLive(
+    "shows a task given GPUs only those to CUDA (nvidia-smi's ids), over its own variables; others untouched",
+    () =>
+      Effect.gen(function* () {
+        const { executor, request } = yield* setup
+        const show = [
+          node,
+          "-e",
+          "console.log(JSON.stringify([process.env.CUDA_VISIBLE_DEVICES ?? null, process.env.CUDA_DEVICE_ORDER ?? null]))"
+        ]
+        const run = (task: ReturnType<typeof makeTask>) =>
+          Effect.gen(function* () {
+            const req = request(task)
+            expect((yield* Effect.flatMap(executor.run(req), (e) => e.wait)).exitCode).toBe(0)
+            return JSON.parse(read(req.logs.stdout))
+          })
+        expect(
+          yield* run(makeTask(show, { gpus: [1, 3], env: { CUDA_VISIBLE_DEVICES: "0,1,2,3" } }))
+        ).toEqual(["1,3", "PCI_BUS_ID"])
+        expect(yield* run(makeTask(show, { env: { CUDA_VISIBLE_DEVICES: "2" } }))).toEqual(["2", null])
+      }),
+    30_000
+  )
+
+  it.scopedLive(
     "hands shell metacharacters to the program verbatim",
     () =>
       Effect.gen(function* () {
@@ -158,6 +182,9 @@ describe("ProcessExecutor", () => {
     expect(ProcessExecutor.limitsWarning(makeTask(["true"]))).toBeUndefined()
     expect(ProcessExecutor.limitsWarning(makeTask(["true"], { memoryBytes: 1000, cores: 2 }))).toBe(
       "the process executor enforces no limits: memory, cores not applied"
+    )
+    expect(ProcessExecutor.limitsWarning(makeTask(["true"], { gpus: [0, 2] }))).toBe(
+      "the process executor enforces no limits: GPUs 0,2 only made visible through CUDA_VISIBLE_DEVICES, not isolated"
     )
   })
 

@@ -1,7 +1,8 @@
 /**
  * The process executor: runs a task as a plain child process, for machines with neither Docker
- * nor systemd (laptops, CI). It enforces no limits — cores, memory, NUMA binding and GPUs are
- * recorded but not applied — and says so through {@link limitsWarning}.
+ * nor systemd (laptops, CI). It enforces no limits — cores, memory and NUMA binding are recorded
+ * but not applied, and GPUs are only made visible to CUDA (`CUDA_VISIBLE_DEVICES`), not
+ * isolated — and says so through {@link limitsWarning}.
  *
  * The command is an argument array handed to `spawn` without a shell. The process starts in its
  * own process group (detached), so kill (`SIGKILL`) and pause/resume (`SIGSTOP`/`SIGCONT`) reach
@@ -55,11 +56,14 @@ export const limitsWarning = (task: Task): string | undefined => {
   const asked: Array<string> = []
   if (task.memoryBytes !== null) asked.push("memory")
   if (task.numaNode !== null) asked.push("NUMA binding")
-  if (task.gpus.length > 0) asked.push("GPUs")
   if (task.cores !== 1) asked.push("cores")
-  return asked.length === 0
-    ? undefined
-    : `the process executor enforces no limits: ${asked.join(", ")} not applied`
+  const notes = [
+    ...(asked.length === 0 ? [] : [`${asked.join(", ")} not applied`]),
+    ...(task.gpus.length === 0
+      ? []
+      : [`GPUs ${task.gpus.join(",")} only made visible through CUDA_VISIBLE_DEVICES, not isolated`])
+  ]
+  return notes.length === 0 ? undefined : `the process executor enforces no limits: ${notes.join("; ")}`
 }
 
 const fail = (reason: ExecutorError["reason"], detail: string) =>
