@@ -48,10 +48,9 @@ const make = Effect.gen(function* () {
     task.node === null
       ? Effect.succeedNone
       : // the kept node list, not a read of the node's row per dispatch
-        Effect.flatMap(store.listNodes, (nodes) => {
-          const node = nodes.find((n) => n.info.name === task.node)
-          return node === undefined ? Effect.succeedNone : Effect.asSome(clients.at(node.info.url))
-        })
+        Effect.flatMap(store.findNode(task.node), (node) =>
+          node === undefined ? Effect.succeedNone : Effect.asSome(clients.at(node.info.url))
+        )
 
   const requeue = (task: Task, why: string) =>
     Effect.logWarning(

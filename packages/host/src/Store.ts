@@ -133,6 +133,8 @@ export interface StoreShape {
   ) => Effect.Effect<Option.Option<NodeStatus>>
   readonly getNode: (name: string) => Effect.Effect<Option.Option<NodeRecord>>
   readonly listNodes: Effect.Effect<ReadonlyArray<NodeRecord>>
+  /** One node of `listNodes`, found by name (through the kept list's index when it is kept). */
+  readonly findNode: (name: string) => Effect.Effect<NodeRecord | undefined>
   /**
    * Marks a node offline and its assigning/running/paused tasks `lost`, in one transaction —
    * unless it heartbeated after `staleBefore` (a heartbeat that raced the check wins).
@@ -364,9 +366,8 @@ const make = Effect.gen(function* () {
     // a node the kept list shows online (every write to the nodes table goes through this store,
     // and the list is read again after any other write) needs one UPDATE, not a transaction
     // that reads its status first
-    // (`find` answers from the list `listNodes` keeps; undefined when a write dropped it meanwhile)
-    Effect.flatMap(listNodes, () =>
-      nodes.find(name)?.status === "online"
+    Effect.flatMap(findNode(name), (node) =>
+      node?.status === "online"
         ? Effect.as(writeHeartbeat(name, usage, now), Option.some<NodeStatus>("online"))
         : sql.withTransaction(
             Effect.gen(function* () {
@@ -411,6 +412,9 @@ const make = Effect.gen(function* () {
       Effect.orDie
     )
   })
+
+  const findNode = (name: string) =>
+    Effect.map(listNodes, (list) => nodes.find(name) ?? list.find((n) => n.info.name === name))
 
   const markNodeOffline = (name: string, reason: string, now: string, staleBefore?: string) =>
     sql
@@ -630,6 +634,7 @@ const make = Effect.gen(function* () {
     heartbeat,
     getNode,
     listNodes,
+    findNode,
     markNodeOffline,
     submit,
     getTask: (id) => Effect.orDie(selectTask(id)),

@@ -315,7 +315,7 @@ export const make = (options: TaskSupervisorOptions) =>
         if (entry.execution === undefined) {
           // Not yet re-attached after a restart: the recovery kills it when it finds it.
           if (!(yield* FiberMap.has(fibers, id))) return
-          // Still starting (e.g. loading an image): stop the start and report the kill.
+          // Still starting (e.g. loading an image): stop the start and report the kill (unless discarded).
           yield* FiberMap.remove(fibers, id)
           yield* finish(entry, { status: "killed", error: "killed before it started" })
           return

@@ -57,12 +57,10 @@ export const limitsWarning = (task: Task): string | undefined => {
   if (task.memoryBytes !== null) asked.push("memory")
   if (task.numaNode !== null) asked.push("NUMA binding")
   if (task.cores !== 1) asked.push("cores")
-  const notes = [
-    ...(asked.length === 0 ? [] : [`${asked.join(", ")} not applied`]),
-    ...(task.gpus.length === 0
-      ? []
-      : [`GPUs ${task.gpus.join(",")} only made visible through CUDA_VISIBLE_DEVICES, not isolated`])
-  ]
+  const notes: Array<string> = []
+  if (asked.length > 0) notes.push(`${asked.join(", ")} not applied`)
+  if (task.gpus.length > 0)
+    notes.push(`GPUs ${task.gpus.join(",")} only made visible through CUDA_VISIBLE_DEVICES, not isolated`)
   return notes.length === 0 ? undefined : `the process executor enforces no limits: ${notes.join("; ")}`
 }
 

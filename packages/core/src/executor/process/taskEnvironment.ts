@@ -9,11 +9,8 @@
  */
 import type { ExecRequest } from "../Executor.js"
 
-/**
- * The CUDA variables of a task given GPUs (none for a task without).
- * @category constructors
- */
-export const gpuVisibility = (gpus: ReadonlyArray<number>): Record<string, string> =>
+/** The CUDA variables of a task given GPUs (none for a task without). */
+const gpuVisibility = (gpus: ReadonlyArray<number>): Record<string, string> =>
   gpus.length === 0 ? {} : { CUDA_VISIBLE_DEVICES: gpus.join(","), CUDA_DEVICE_ORDER: "PCI_BUS_ID" }
 
 /**
