@@ -16,7 +16,14 @@ export interface LogFds {
 }
 
 /** Below this many free bytes the log dir counts as full: a task could not write its output. */
-const minimumFreeBytes = 64 * 1024
+export const minimumFreeBytes = 64 * 1024
+
+/** Why a task cannot start when its log files cannot be opened. */
+export const cannotOpenLogs = (detail: string): string => `cannot open the log files: ${detail}`
+
+/** Why a task cannot start when the file system of its log files is full. */
+export const logDirFull = (dir: string, free: number): string =>
+  `cannot write the log files: no space left on device (ENOSPC) in ${dir}, ${free} bytes free`
 
 /** Closes the descriptors. */
 export const closeLogFiles = (fds: LogFds): void => {
@@ -42,7 +49,7 @@ export const openLogFiles = (
       const err = logs.stderr === logs.stdout ? out : fs.openSync(logs.stderr, "a")
       return { out, err }
     },
-    catch: (e) => startFailed(`cannot open the log files: ${(e as Error).message}`)
+    catch: (e) => startFailed(cannotOpenLogs((e as Error).message))
   })
   return Effect.flatMap(open, (fds) => {
     const dir = path.dirname(logs.stdout)
@@ -51,11 +58,7 @@ export const openLogFiles = (
       const free = stats._tag === "Some" ? stats.value.bavail * stats.value.bsize : Number.POSITIVE_INFINITY
       if (free >= minimumFreeBytes) return Effect.succeed(fds)
       closeLogFiles(fds)
-      return Effect.fail(
-        startFailed(
-          `cannot write the log files: no space left on device (ENOSPC) in ${dir}, ${free} bytes free`
-        )
-      )
+      return Effect.fail(startFailed(logDirFull(dir, free)))
     })
   })
 }

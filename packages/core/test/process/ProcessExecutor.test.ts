@@ -189,6 +189,44 @@ describe("ProcessExecutor", () => {
   })
 
   it.scopedLive(
+    "the pid file is there when run returns (the process and its start time) and gone once it ended",
+    () =>
+      Effect.gen(function* () {
+        const { executor, request, stateDir } = yield* setup
+        const task = makeTask([node, "-e", "setTimeout(() => {}, 300)"])
+        const execution = yield* executor.run(request(task))
+        const file = path.join(stateDir, `${task.taskId}.pid.json`)
+        const record = JSON.parse(fs.readFileSync(file, "utf8"))
+        const startTime = fs.readFileSync(`/proc/${record.pid}/stat`, "utf8").split(") ")[1]?.split(" ")[19]
+        expect(record).toEqual({ taskId: task.taskId, pid: Number(execution.handle.ref), startTime })
+        expect(yield* execution.wait).toMatchObject({ exitCode: 0 })
+        expect(fs.readdirSync(stateDir)).toEqual([])
+      }),
+    30_000
+  )
+
+  it.scopedLive(
+    "log files are made in a missing folder; log files that cannot be opened fail the start with StartFailed",
+    () =>
+      Effect.gen(function* () {
+        const { dir, executor, request } = yield* setup
+        const task = makeTask([node, "-e", "console.log('made')"])
+        const deep = path.join(dir, "a", "b", "out.log")
+        const made = yield* executor.run({ ...request(task), logs: { stdout: deep, stderr: deep } })
+        expect(yield* made.wait).toMatchObject({ exitCode: 0 })
+        expect(read(deep)).toBe("made\n")
+
+        const blocker = path.join(dir, "plain-file")
+        fs.writeFileSync(blocker, "")
+        const logs = { stdout: path.join(blocker, "out.log"), stderr: path.join(blocker, "err.log") }
+        const refused = yield* Effect.flip(executor.run({ ...request(makeTask(["true"])), logs }))
+        expect(refused.reason).toBe("StartFailed")
+        expect(refused.detail).toMatch(/^cannot open the log files: ENOTDIR/)
+      }),
+    30_000
+  )
+
+  it.scopedLive(
     "a restarted executor finds a surviving process, can kill it, and reports it lost",
     () =>
       Effect.gen(function* () {

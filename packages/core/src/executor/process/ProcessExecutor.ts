@@ -13,7 +13,6 @@
  * @since 0.1.0
  */
 import * as os from "node:os"
-import { closeLogFiles, openLogFiles } from "../logFiles.js"
 import { Deferred, Duration, Effect, Option, Schedule } from "effect"
 import type { Task, TaskId } from "../../domain/index.js"
 import {
@@ -24,7 +23,7 @@ import {
   type ExitResult,
   type TaskHandle
 } from "../Executor.js"
-import { isAlive, PidRecord, procStat, readPidFiles, removePidFile, writePidFile } from "./pidFile.js"
+import { isAlive, PidRecord, pidFilePath, procStat, readPidFiles, removePidFile } from "./pidFile.js"
 import * as SpawnHelper from "./SpawnHelper.js"
 import { taskEnvironment } from "./taskEnvironment.js"
 
@@ -130,29 +129,31 @@ export const make = (options: ProcessExecutorOptions): Executor => {
     const { task } = request
     yield* Effect.annotateCurrentSpan("taskId", task.taskId)
     const done = yield* Deferred.make<ExitResult, ExecutorError>()
-    // opened here (and closed) so that a missing folder is made and a full disk is a clear
-    // StartFailed; the helper opens them again for the process
-    closeLogFiles(yield* openLogFiles("process", request.logs))
     const [program, ...args] = task.command
-    const recordOf = (pid: number) =>
-      new PidRecord({ taskId: task.taskId, pid, startTime: procStat(pid)?.startTime ?? null })
     let ended = false
     const onExit = (exit: SpawnHelper.SpawnExit) => {
       if (exit._tag === "Exited") {
+        // the helper removed the pid file before it told
         ended = true
-        removePidFile(options.stateDir, task.taskId)
         Deferred.unsafeDone(done, Effect.succeed(exitResult(exit.code, exit.signal)))
         return
       }
       // the helper stopped while the process ran: it runs on (and can be killed) until it ends
       const error = "the runner's spawn helper stopped while this process ran; its exit status is unknown"
+      const record = new PidRecord({
+        taskId: task.taskId,
+        pid: exit.pid,
+        startTime: procStat(exit.pid)?.startTime ?? null
+      })
       Effect.runFork(
-        lostWhenGone(recordOf(exit.pid), error).pipe(
+        lostWhenGone(record, error).pipe(
           Effect.flatMap((result) => Deferred.succeed(done, result)),
           Effect.ensuring(Effect.sync(() => (ended = true)))
         )
       )
     }
+    // the helper opens the log files (a missing folder is made, a full disk is a clear
+    // StartFailed) and writes the pid file before it answers
     const spawned = yield* Effect.acquireRelease(
       helper.spawn(
         {
@@ -161,28 +162,25 @@ export const make = (options: ProcessExecutorOptions): Executor => {
           cwd: request.sharedDir,
           env: taskEnvironment(request, baseEnv),
           stdout: request.logs.stdout,
-          stderr: request.logs.stderr
+          stderr: request.logs.stderr,
+          pidFile: { path: pidFilePath(options.stateDir, task.taskId), taskId: task.taskId }
         },
         onExit
       ),
       (spawned) =>
         Effect.sync(() => {
-          if (spawned._tag === "Started" && !ended) signalGroup(spawned.pid, "SIGKILL")
+          if (spawned._tag !== "Started") return
+          if (!ended) signalGroup(spawned.pid, "SIGKILL")
           removePidFile(options.stateDir, task.taskId)
         })
     )
+    if (spawned._tag === "NoLogFiles") return yield* fail("StartFailed", spawned.error)
     if (spawned._tag === "NotStarted") {
       yield* Deferred.succeed(done, {
         exitCode: cannotStartExitCode,
         oomKilled: false,
         error: `cannot start ${program}: ${spawned.error}`
       })
-    } else {
-      try {
-        if (!ended) writePidFile(options.stateDir, recordOf(spawned.pid))
-      } catch {
-        // Without a pid file the task still runs; only a restart could not find it.
-      }
     }
     const pid = spawned._tag === "Started" ? spawned.pid : undefined
     const handle: TaskHandle = { kind: "process", taskId: task.taskId, ref: String(pid ?? "") }

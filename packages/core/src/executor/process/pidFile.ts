@@ -1,6 +1,6 @@
 /**
  * Pid files of the process executor: one small JSON file per running task, so that a restarted
- * runner can find a process that outlived it. The process start time from `/proc/PID/stat` guards
+ * runner can find a process that outlived it. The spawn helper writes them (`SpawnHelper.ts`). The process start time from `/proc/PID/stat` guards
  * against a recycled pid.
  *
  * @since 0.1.0
@@ -22,7 +22,6 @@ export class PidRecord extends Schema.Class<PidRecord>("PidRecord")({
 }) {}
 
 const decode = Schema.decodeUnknownOption(Schema.parseJson(PidRecord))
-const encode = Schema.encodeSync(Schema.parseJson(PidRecord))
 
 /** The pid file of a task. */
 export const pidFilePath = (dir: string, taskId: string): string => path.join(dir, `${taskId}.pid.json`)
@@ -59,18 +58,13 @@ export const isAlive = (record: PidRecord): boolean => {
   }
 }
 
-/** Writes a record atomically (temp file + rename). */
-export const writePidFile = (dir: string, record: PidRecord): void => {
-  fs.mkdirSync(dir, { recursive: true })
-  const file = pidFilePath(dir, record.taskId)
-  const tmp = `${file}.${process.pid}.tmp`
-  fs.writeFileSync(tmp, encode(record))
-  fs.renameSync(tmp, file)
-}
-
 /** Removes the pid file of a task; a missing file is fine. */
 export const removePidFile = (dir: string, taskId: string): void => {
-  fs.rmSync(pidFilePath(dir, taskId), { force: true })
+  try {
+    fs.unlinkSync(pidFilePath(dir, taskId))
+  } catch {
+    // gone already (the spawn helper removes it when the process ends)
+  }
 }
 
 /** Reads every valid record of the folder; unreadable files are ignored. */
