@@ -158,7 +158,7 @@ describe("connection and requests", () => {
         Effect.flip
       )
       expect(error._tag).toBe("Unreachable")
-      expect(error.message).toContain("http://127.0.0.1:9")
+      expect(error.message).toBe("cannot reach the host at http://127.0.0.1:9 (ECONNREFUSED)")
     })
   )
 

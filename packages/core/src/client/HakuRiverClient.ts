@@ -5,13 +5,14 @@
  *
  * @since 0.1.0
  */
-import { FetchHttpClient, HttpApiClient, HttpClient, HttpClientRequest } from "@effect/platform"
+import { HttpApiClient, HttpClient, HttpClientRequest } from "@effect/platform"
 import { Context, Effect, Layer, Option, Schema, Stream } from "effect"
 import { HostApi } from "../api/HostApi.js"
 import type { HealthReport, LogChunk, LogStream, NodeView, Ping, SubmitResponse } from "../api/models.js"
 import { BatchId, NodeName, TaskId } from "../domain/ids.js"
 import type { Task } from "../domain/Task.js"
 import { isFinal, type TaskStatus } from "../domain/TaskStatus.js"
+import * as ClientHttp from "./clientHttp.js"
 import { type Connection, type ConnectOptions, resolveConnection } from "./Connection.js"
 import { type HakuRiverFailure, hakuRiverError } from "./HakuRiverError.js"
 import { type SubmitRequest, toTaskSpec } from "./SubmitRequest.js"
@@ -147,12 +148,15 @@ export class HakuRiverClient extends Context.Tag("@hakuriver/sdk/HakuRiverClient
 >() {
   /** Builds the client for a resolved connection (needs an `HttpClient`). */
   static readonly make = (connection: Connection) => make(connection)
-  /** The client over fetch, finding the host as `connect` does (options, environment, config). */
+  /**
+   * The client over undici (Node's HTTP client, see `clientHttp.ts`), finding the host as
+   * `connect` does (options, environment, config).
+   */
   static readonly layer = (options: ConnectOptions = {}): Layer.Layer<HakuRiverClient, HakuRiverFailure> =>
     Layer.effect(
       HakuRiverClient,
       Effect.flatMap(resolveConnection(options), (connection) => make(connection))
-    ).pipe(Layer.provide(FetchHttpClient.layer))
+    ).pipe(Layer.provide(ClientHttp.layer))
 }
 
 const decodeId = (id: string) =>

@@ -14,8 +14,8 @@ import * as DockerEnvs from "./docker.js"
 import { HakuRiverClient, type HostApiClient, type TaskFilter } from "./HakuRiverClient.js"
 import { HakuRiverError, type HakuRiverFailure, hakuRiverError } from "./HakuRiverError.js"
 import type { SubmitRequest } from "./SubmitRequest.js"
+import * as ClientHttp from "./clientHttp.js"
 import { toFailure } from "./toFailure.js"
-import { FetchHttpClient } from "@effect/platform"
 
 /**
  * Options of {@link PromiseClient.wait}.
@@ -135,7 +135,7 @@ export const connect = (options: ConnectOptions = {}): PromiseClient => {
       ? Effect.succeed(cached)
       : resolveConnection(options).pipe(
           Effect.flatMap(HakuRiverClient.make),
-          Effect.provide(FetchHttpClient.layer),
+          Effect.provide(ClientHttp.layer),
           Effect.tap((c) => {
             cached = c
           })
