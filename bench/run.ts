@@ -11,7 +11,7 @@ import { dispatch } from "./dispatch.js"
 import { footprint } from "./footprint.js"
 import { hostScale, placementMicros } from "./hostScale.js"
 import { placementRound } from "./placementRound.js"
-import { cliPath } from "./lib/cluster.js"
+import { cliPath, removeTempDirs } from "./lib/cluster.js"
 import { throughput } from "./throughput.js"
 
 const args = process.argv.slice(2)
@@ -109,6 +109,7 @@ await section("host-scale", async () => {
 })
 await section("footprint", () => footprint(sizes.footprint))
 
+removeTempDirs()
 const dir = fileURLToPath(new URL("./results/", import.meta.url))
 mkdirSync(dir, { recursive: true })
 const file = `${dir}${quick ? "quick" : "full"}-latest.json`
