@@ -649,7 +649,12 @@ const make = Effect.gen(function* () {
   })
 })
 
-const change = (task: Task): TaskChange => ({ taskId: task.taskId, status: task.status, node: task.node })
+const change = (task: Task): TaskChange => ({
+  taskId: task.taskId,
+  status: task.status,
+  node: task.node,
+  task
+})
 
 /**
  * The store on the `SqlClient` in context (SQLite or PostgreSQL).

@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import type { NodeName, TaskId, TaskStatus } from "@hakuriver/sdk"
+import type { NodeName, Task, TaskId, TaskStatus } from "@hakuriver/sdk"
 import { Effect, PubSub, type Queue, type Scope } from "effect"
 
 /**
@@ -15,6 +15,8 @@ export interface TaskChange {
   readonly taskId: TaskId
   readonly status: TaskStatus
   readonly node: NodeName | null
+  /** The task as committed with this change. */
+  readonly task: Task
 }
 
 /**

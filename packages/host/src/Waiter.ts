@@ -9,7 +9,7 @@
 import { isFinal, NotFound, type Task, type TaskStatus, type WaitRequest } from "@hakuriver/sdk"
 import { Context, Duration, Effect, Layer, Option, Queue } from "effect"
 import { Store } from "./Store.js"
-import { TaskEvents } from "./TaskEvents.js"
+import { type TaskChange, TaskEvents } from "./TaskEvents.js"
 
 /**
  * The waiter's interface.
@@ -48,18 +48,23 @@ const make = Effect.gen(function* () {
         (!finalOnly || (status !== undefined && isFinal(status)))
       )
     }
-    const follow = (id: string, status: TaskStatus) => {
-      const before = statuses.get(id)
-      if (before === undefined || before === status) return
-      if (!isFinal(before) && isFinal(status)) unfinished--
-      statuses.set(id, status)
+    // the tasks that ended while followed, as their last change committed them: a final task
+    // changes no more, so the answer need not read it again
+    const ended = new Map<string, Task>()
+    const follow = (change: TaskChange) => {
+      const before = statuses.get(change.taskId)
+      if (before === undefined || before === change.status) return
+      if (!isFinal(before) && isFinal(change.status)) unfinished--
+      statuses.set(change.taskId, change.status)
+      if (isFinal(change.status)) ended.set(change.taskId, change.task)
     }
 
     /** Every task (in request order), or only those whose status differs from `known`. */
     const answer = Effect.gen(function* () {
       const shown = request.changedOnly === true ? ids.filter(differs) : ids
-      const tasks = yield* store.getTasks(shown)
-      const byId = new Map<string, Task>(tasks.map((t) => [t.taskId, t]))
+      const unread = shown.filter((id) => !ended.has(id))
+      const tasks = unread.length === 0 ? [] : yield* store.getTasks(unread)
+      const byId = new Map<string, Task>([...ended, ...tasks.map((t) => [t.taskId, t] as const)])
       return shown.flatMap((id) => Option.toArray(Option.fromNullable(byId.get(id))))
     })
 
@@ -72,12 +77,12 @@ const make = Effect.gen(function* () {
       for (;;) {
         const change = yield* Queue.take(sub)
         if (!wanted.has(change.taskId)) continue
-        follow(change.taskId, change.status)
+        follow(change)
         if (!differs(change.taskId)) continue
         if (unfinished > 0 && ids.length > gatherAbove) {
           yield* Effect.sleep(window)
           for (const later of yield* Queue.takeAll(sub)) {
-            if (wanted.has(later.taskId)) follow(later.taskId, later.status)
+            if (wanted.has(later.taskId)) follow(later)
           }
         }
         return

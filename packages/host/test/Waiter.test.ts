@@ -99,6 +99,38 @@ describe("Waiter (long-poll)", () => {
   )
 
   it.scoped(
+    "a task that ends while followed is answered as its end committed it, as the store holds it",
+    () =>
+      Effect.gen(function* () {
+        const { store, waiter, ids } = yield* withTasks(2)
+        const [a, b] = ids as [TaskId, TaskId]
+        const waiting = yield* Effect.fork(
+          waiter.wait(
+            new WaitRequest({
+              taskIds: [a, b],
+              known: {},
+              timeoutMs: 30_000,
+              changedOnly: true,
+              finalOnly: true
+            })
+          )
+        )
+        yield* Effect.repeatN(Effect.yieldNow(), 50)
+        yield* store.transition(b, "assigning", "t1", { node: NodeName.make("n1") })
+        yield* store.transition(b, "failed", "t2", { exitCode: 3, error: "boom", startedAt: "t1" })
+        const [answered] = yield* Fiber.join(waiting)
+        expect(answered).toMatchObject({
+          taskId: b,
+          status: "failed",
+          exitCode: 3,
+          error: "boom",
+          finishedAt: "t2"
+        })
+        expect(answered).toEqual(Option.getOrThrow(yield* store.getTask(b)))
+      }).pipe(Effect.provide(live))
+  )
+
+  it.scoped(
     "with finalOnly, a start is not an answer; the task's end is, and holds only the ended tasks",
     () =>
       Effect.gen(function* () {

@@ -10,15 +10,16 @@ import type { StatusUpdate } from "../domain/Task.js"
 import { StatusReportOutcome } from "./models.js"
 
 /**
- * Applies `updates` in order with `apply`, answering an outcome per report.
+ * Applies `updates` in order with `apply` (given each report and its index in the batch),
+ * answering an outcome per report.
  * @category handlers
  */
 export const applyReports = <E extends { readonly message: string }, R>(
   updates: ReadonlyArray<StatusUpdate>,
-  apply: (update: StatusUpdate) => Effect.Effect<unknown, E, R>
+  apply: (update: StatusUpdate, index: number) => Effect.Effect<unknown, E, R>
 ): Effect.Effect<Array<StatusReportOutcome>, never, R> =>
-  Effect.forEach(updates, (update) =>
-    apply(update).pipe(
+  Effect.forEach(updates, (update, index) =>
+    apply(update, index).pipe(
       Effect.as(new StatusReportOutcome({ taskId: update.taskId, accepted: true })),
       Effect.catchAll((e) =>
         Effect.succeed(new StatusReportOutcome({ taskId: update.taskId, accepted: false, reason: e.message }))
