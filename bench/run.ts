@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url"
 import { dispatch } from "./dispatch.js"
 import { footprint } from "./footprint.js"
 import { hostScale, placementMicros } from "./hostScale.js"
+import { opsPerTask } from "./opsPerTask.js"
 import { placementRound } from "./placementRound.js"
 import { cliPath, removeTempDirs } from "./lib/cluster.js"
 import { throughput } from "./throughput.js"
@@ -26,6 +27,7 @@ if (!existsSync(cliPath)) execFileSync("npm", ["run", "-s", "build"], { cwd: roo
 const sizes = quick
   ? {
       dispatch: 30,
+      ops: 50,
       throughput: 200,
       dockerThroughput: 40,
       scale: [[50, 1000]] as const,
@@ -38,6 +40,7 @@ const sizes = quick
     }
   : {
       dispatch: 200,
+      ops: 200,
       throughput: 1000,
       dockerThroughput: 200,
       scale: [
@@ -84,6 +87,7 @@ const section = async (name: string, f: () => Promise<unknown>) => {
   console.log(`  (${Math.round((Date.now() - t0) / 1000)} s)`)
 }
 
+await section("ops-per-task", () => opsPerTask(sizes.ops))
 await section("dispatch-process", () => dispatch("process", sizes.dispatch))
 await section("dispatch-docker", () => dispatch("docker", quick ? 20 : sizes.dispatch))
 await section("throughput-process", () => throughput("process", sizes.throughput))

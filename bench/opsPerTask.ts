@@ -1,0 +1,129 @@
+/**
+ * Work per task, counted instead of timed: the Effect operations, fibers and SQL statements that
+ * a host and its runner (the embedded default's two layers, in this process) spend on one trivial
+ * task, from its submit to the end a client's `wait` sees. Counts do not move with the machine's
+ * load, so a change can be judged on them where timings drown in noise (RESULTS.md).
+ *
+ * Operations are counted by a `Supervisor` with op supervision on; SQL statements by wrapping
+ * better-sqlite3's statement methods for the duration of the count. Both are bench instruments:
+ * nothing of the product is changed.
+ */
+import { createRequire } from "node:module"
+import { join } from "node:path"
+import { Host } from "@hakuriver/host"
+import { Runner } from "@hakuriver/runner"
+import { connect, fromObject } from "@hakuriver/sdk"
+import { Effect, Either, Exit, Layer, Logger, LogLevel, RuntimeFlags, Scope, Supervisor } from "effect"
+import { freePort, tempDir } from "./lib/cluster.js"
+
+export interface OpsPerTask {
+  readonly tasks: number
+  readonly effectOps: number
+  readonly fibers: number
+  readonly sqlStatements: number
+  readonly transactions: number
+  /** The same counts for one `GET /ping`: the cost of a request before any handler work. */
+  readonly effectOpsPerPing: number
+}
+
+class Counter extends Supervisor.AbstractSupervisor<void> {
+  ops = 0
+  fibers = 0
+  get value() {
+    return Effect.void
+  }
+  override onStart() {
+    this.fibers++
+  }
+  override onEffect() {
+    this.ops++
+  }
+}
+
+/** Counts the statements better-sqlite3 runs (by their SQL) until `release` is called. */
+const countStatements = () => {
+  const Database = createRequire(import.meta.url)("better-sqlite3")
+  const probe = new Database(":memory:")
+  const proto = Object.getPrototypeOf(probe.prepare("SELECT 1"))
+  probe.close()
+  const counts = new Map<string, number>()
+  const originals = ["run", "all", "get", "iterate"].map((name) => [name, proto[name]] as const)
+  for (const [name, original] of originals) {
+    proto[name] = function (this: { readonly source: string }, ...args: Array<unknown>) {
+      counts.set(this.source, (counts.get(this.source) ?? 0) + 1)
+      return original.apply(this, args)
+    }
+  }
+  const total = (match?: RegExp) =>
+    [...counts].filter(([sql]) => match === undefined || match.test(sql)).reduce((n, [, c]) => n + c, 0)
+  const release = () => {
+    for (const [name, original] of originals) proto[name] = original
+  }
+  return { total, release }
+}
+
+export const opsPerTask = async (tasks: number): Promise<OpsPerTask> => {
+  const { path: dir, remove } = tempDir("hr-bench-ops-")
+  const [hostPort, runnerPort] = [await freePort(), await freePort()]
+  const config = Either.getOrThrow(
+    fromObject({
+      network: {
+        host_bind_ip: "127.0.0.1",
+        host_port: hostPort,
+        host_reachable_address: "127.0.0.1",
+        runner_bind_ip: "127.0.0.1",
+        runner_address: "127.0.0.1",
+        runner_port: runnerPort
+      },
+      paths: { shared_dir: join(dir, "shared"), local_temp_dir: join(dir, "temp") },
+      database: { db_file: join(dir, "hakuriver.db") },
+      runner: { executor: "process" }
+    })
+  )
+  const counter = new Counter()
+  const counted = Layer.mergeAll(
+    Supervisor.addSupervisor(counter),
+    RuntimeFlags.enableOpSupervision,
+    Logger.minimumLogLevel(LogLevel.Warning)
+  )
+  const statements = countStatements()
+  const scope = Effect.runSync(Scope.make())
+  try {
+    // built one after the other, each on its own, as the embedded cluster does
+    await Effect.runPromise(Layer.buildWithScope(Layer.provide(Host.layer(config), counted), scope))
+    await Effect.runPromise(Layer.buildWithScope(Layer.provide(Runner.layer(config), counted), scope))
+    const client = connect({ url: `http://127.0.0.1:${hostPort}` })
+    for (let i = 0; i < 100 && !(await client.nodes()).some((n) => n.status === "online"); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    const once = async () => {
+      const { taskIds } = await client.submit({ command: ["true"], container: "NULL" })
+      const [task] = await client.wait(taskIds)
+      if (task?.status !== "completed") throw new Error(`a bench task ended ${task?.status}: ${task?.error}`)
+    }
+    for (let i = 0; i < 20; i++) await once()
+    const before = { ops: counter.ops, fibers: counter.fibers, sql: statements.total() }
+    const transactionsBefore = statements.total(/^BEGIN/)
+    for (let i = 0; i < tasks; i++) await once()
+    const per = (n: number) => Math.round((n / tasks) * 10) / 10
+    const opsBeforePing = counter.ops
+    for (let i = 0; i < tasks; i++) await client.ping()
+    const result: OpsPerTask = {
+      tasks,
+      effectOps: per(opsBeforePing - before.ops),
+      fibers: per(counter.fibers - before.fibers),
+      sqlStatements: per(statements.total() - before.sql),
+      transactions: per(statements.total(/^BEGIN/) - transactionsBefore),
+      effectOpsPerPing: per(counter.ops - opsBeforePing)
+    }
+    console.log(
+      `  per trivial task (host + runner, n=${tasks}): ${result.effectOps} Effect ops, ${result.fibers} fibers, ` +
+        `${result.sqlStatements} SQL statements (${result.transactions} transactions); a GET /ping: ${result.effectOpsPerPing} ops`
+    )
+    return result
+  } finally {
+    statements.release()
+    await Effect.runPromise(Scope.close(scope, Exit.void))
+    remove()
+  }
+}
