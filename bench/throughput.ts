@@ -4,7 +4,16 @@
  */
 import { performance } from "node:perf_hooks"
 import { connect } from "@hakuriver/sdk"
-import { clusterEnv, freePort, type Proc, startCli, stop, tempDir } from "./lib/cluster.js"
+import {
+  clusterEnv,
+  cpuMsOf,
+  freePort,
+  type Proc,
+  startCli,
+  stop,
+  tempDir,
+  treeCpuMsOf
+} from "./lib/cluster.js"
 import { dockerOnce, dockerReady, prepareBenchEnv } from "./lib/dockerFloor.js"
 import { pool, timedSpawn } from "./lib/floor.js"
 import { join } from "node:path"
@@ -20,6 +29,16 @@ export interface ThroughputResult {
   readonly ratioToFloor: number
   /** Completed per second when the same tasks come as one batch submission (process only). */
   readonly batchCompletedPerS?: number
+  /**
+   * CPU per task during the batch (process only): the host, the runners and their spawn helpers
+   * (each summed), and this client; the tasks' own processes are not counted.
+   */
+  readonly batchCpuMsPerTask?: {
+    readonly host: number
+    readonly runners: number
+    readonly helpers: number
+    readonly client: number
+  }
 }
 
 const RUNNERS = 4
@@ -90,12 +109,30 @@ export const throughput = async (
 
     // the same tasks as one batch (a sweep): the host is not busy with N submit requests meanwhile
     let batchCompletedPerS: number | undefined
+    let batchCpuMsPerTask: ThroughputResult["batchCpuMsPerTask"]
     if (executor === "process") {
+      const pids = procs.map((p) => p.child.pid ?? 0)
+      const cpu = () => ({
+        host: cpuMsOf(pids[0] ?? 0),
+        runners: pids.slice(1).reduce((sum, pid) => sum + cpuMsOf(pid), 0),
+        helpers: pids.slice(1).reduce((sum, pid) => sum + treeCpuMsOf(pid) - cpuMsOf(pid), 0),
+        client: process.cpuUsage().user / 1000 + process.cpuUsage().system / 1000
+      })
+      const before = cpu()
       const t1 = performance.now()
       const batch = await client.submitBatch(Array.from({ length: tasks }, () => ({ command, container })))
       const done = await client.wait(batch.taskIds)
       if (done.some((t) => t.status !== "completed")) throw new Error("batch tasks did not complete")
       batchCompletedPerS = Math.round((tasks / (performance.now() - t1)) * 1000)
+      const after = cpu()
+      const per = (key: "host" | "runners" | "helpers" | "client") =>
+        Math.round(((after[key] - before[key]) / tasks) * 100) / 100
+      batchCpuMsPerTask = {
+        host: per("host"),
+        runners: per("runners"),
+        helpers: per("helpers"),
+        client: per("client")
+      }
     }
 
     const concurrency = RUNNERS * SLOTS_PER_RUNNER
@@ -112,7 +149,8 @@ export const throughput = async (
       completedPerS: Math.round((tasks / completeMs) * 1000),
       floorPerS: Math.round((tasks / floorMs) * 1000),
       ratioToFloor: Math.round((floorMs / completeMs) * 1000) / 1000,
-      ...(batchCompletedPerS === undefined ? {} : { batchCompletedPerS })
+      ...(batchCompletedPerS === undefined ? {} : { batchCompletedPerS }),
+      ...(batchCpuMsPerTask === undefined ? {} : { batchCpuMsPerTask })
     }
     console.log(
       `  ${tasks} tasks, ${RUNNERS} runners, concurrency ${concurrency}: submitted ${result.submittedPerS}/s, completed ${result.completedPerS}/s`
@@ -120,8 +158,12 @@ export const throughput = async (
     console.log(
       `  floor (${executor} directly, same concurrency): ${result.floorPerS}/s → ratio ${result.ratioToFloor}`
     )
-    if (batchCompletedPerS !== undefined)
-      console.log(`  the same ${tasks} tasks submitted as one batch: completed ${batchCompletedPerS}/s`)
+    if (batchCompletedPerS !== undefined && batchCpuMsPerTask !== undefined)
+      console.log(
+        `  the same ${tasks} tasks submitted as one batch: completed ${batchCompletedPerS}/s; CPU per task: ` +
+          `host ${batchCpuMsPerTask.host} ms, runners ${batchCpuMsPerTask.runners} ms, their spawn helpers ` +
+          `${batchCpuMsPerTask.helpers} ms, client ${batchCpuMsPerTask.client} ms`
+      )
     return result
   } finally {
     for (const p of procs.reverse()) await stop(p)

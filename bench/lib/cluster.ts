@@ -92,6 +92,21 @@ export const cpuMsOf = (pid: number): number => {
   return (ticks * 1000) / 100
 }
 
+/** CPU time of a process and its children (a runner and its spawn helper), in milliseconds. */
+export const treeCpuMsOf = (pid: number): number => {
+  let children: Array<number> = []
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number)
+  } catch {
+    // gone, or no /proc
+  }
+  return children.reduce((sum, child) => sum + cpuMsOf(child), cpuMsOf(pid))
+}
+
 const finished: Array<string> = []
 
 /**

@@ -34,7 +34,10 @@ import { taskEnvironment } from "./taskEnvironment.js"
 export interface ProcessExecutorOptions {
   /** Folder of the pid files (node-local, e.g. under `local_temp_dir`). */
   readonly stateDir: string
-  /** The environment tasks inherit; defaults to the runner's `process.env`. */
+  /**
+   * The environment tasks inherit; defaults to the runner's `process.env` as it is when the
+   * executor is made (read once: enumerating `process.env` for every task costs ~25–100 µs).
+   */
   readonly baseEnv?: Readonly<Record<string, string | undefined>> | undefined
   /** How often a recovered process (not our child) is checked for its end; default 500 ms. */
   readonly pollInterval?: Duration.DurationInput | undefined
@@ -113,7 +116,7 @@ const groupControl = (pid: number | undefined, taskId: TaskId) => {
  * @category constructors
  */
 export const make = (options: ProcessExecutorOptions): Executor => {
-  const baseEnv = options.baseEnv ?? process.env
+  const baseEnv = { ...(options.baseEnv ?? process.env) }
   const pollInterval = Duration.decode(options.pollInterval ?? "500 millis")
 
   const helper = SpawnHelper.make()
