@@ -9,11 +9,11 @@
  * nothing of the product is changed.
  */
 import { createRequire } from "node:module"
-import { join } from "node:path"
 import { Host } from "@hakuriver/host"
 import { Runner } from "@hakuriver/runner"
-import { connect, fromObject } from "@hakuriver/sdk"
+import { connect, defaultConfig, fromObject } from "@hakuriver/sdk"
 import { Effect, Either, Exit, Layer, Logger, LogLevel, RuntimeFlags, Scope, Supervisor } from "effect"
+import { clusterConfig } from "../test/faults/support.js"
 import { freePort, tempDir } from "./lib/cluster.js"
 
 export interface OpsPerTask {
@@ -65,20 +65,16 @@ const countStatements = () => {
 export const opsPerTask = async (tasks: number): Promise<OpsPerTask> => {
   const { path: dir, remove } = tempDir("hr-bench-ops-")
   const [hostPort, runnerPort] = [await freePort(), await freePort()]
+  // the embedded default's timing, token and environment, the fault tests' cluster layout
   const config = Either.getOrThrow(
-    fromObject({
-      network: {
-        host_bind_ip: "127.0.0.1",
-        host_port: hostPort,
-        host_reachable_address: "127.0.0.1",
-        runner_bind_ip: "127.0.0.1",
-        runner_address: "127.0.0.1",
-        runner_port: runnerPort
-      },
-      paths: { shared_dir: join(dir, "shared"), local_temp_dir: join(dir, "temp") },
-      database: { db_file: join(dir, "hakuriver.db") },
-      runner: { executor: "process" }
-    })
+    fromObject(
+      clusterConfig(dir, hostPort, {
+        network: { runner_port: runnerPort },
+        timing: { ...defaultConfig.timing },
+        security: { token: "" },
+        docker: { default_container_name: defaultConfig.docker.default_container_name }
+      })
+    )
   )
   const counter = new Counter()
   const counted = Layer.mergeAll(
