@@ -175,13 +175,18 @@ export const make = (options: TaskSupervisorOptions) =>
       entry.task === undefined || entry.finished
         ? Effect.void
         : active.set(
-            new ActiveTasks.ActiveTask({
-              task: entry.task,
-              kind: entry.kind,
-              ref: entry.execution?.handle.ref ?? null,
-              paused: entry.paused,
-              warning: entry.warning ?? null
-            })
+            new ActiveTasks.ActiveTask(
+              {
+                task: entry.task,
+                kind: entry.kind,
+                ref: entry.execution?.handle.ref ?? null,
+                paused: entry.paused,
+                warning: entry.warning ?? null
+              },
+              // the task was decoded from its run request (or the state file): checking it again
+              // cost ~20 µs a time
+              true
+            )
           )
 
     /** Reports the final status once (unless the task was discarded), then forgets the task. */
