@@ -41,6 +41,12 @@ export interface ThroughputResult {
   }
 }
 
+/** This process's CPU time (user + system) in milliseconds. */
+const ownCpuMs = () => {
+  const usage = process.cpuUsage()
+  return (usage.user + usage.system) / 1000
+}
+
 const RUNNERS = 4
 const SLOTS_PER_RUNNER = 2 // each runner offers 2 cores; tasks ask for 1
 
@@ -116,7 +122,7 @@ export const throughput = async (
         host: cpuMsOf(pids[0] ?? 0),
         runners: pids.slice(1).reduce((sum, pid) => sum + cpuMsOf(pid), 0),
         helpers: pids.slice(1).reduce((sum, pid) => sum + treeCpuMsOf(pid) - cpuMsOf(pid), 0),
-        client: process.cpuUsage().user / 1000 + process.cpuUsage().system / 1000
+        client: ownCpuMs()
       })
       const before = cpu()
       const t1 = performance.now()

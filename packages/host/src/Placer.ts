@@ -105,8 +105,8 @@ const make = Effect.gen(function* () {
   yield* Effect.forkScoped(
     Effect.forever(Effect.zipRight(Queue.take(signal), Effect.catchAllCause(round, Effect.logError)))
   )
-  // room may have freed (or a task was queued): place again
-  // a plain loop over the subscription: through a Stream, each change cost ~30 operations more
+  // room may have freed (or a task was queued): place again. A plain loop over the
+  // subscription: through a Stream, each change cost ~30 operations more.
   const sub = yield* events.subscribe
   const freesRoom = (c: TaskChange) => c.status === "pending" || isFinal(c.status)
   yield* Effect.forkScoped(

@@ -151,7 +151,12 @@ export const make = (options: ProcessExecutorOptions): Executor => {
       Effect.runFork(
         lostWhenGone(record, error).pipe(
           Effect.flatMap((result) => Deferred.succeed(done, result)),
-          Effect.ensuring(Effect.sync(() => (ended = true)))
+          Effect.ensuring(
+            Effect.sync(() => {
+              ended = true
+              removePidFile(options.stateDir, task.taskId)
+            })
+          )
         )
       )
     }
@@ -170,10 +175,11 @@ export const make = (options: ProcessExecutorOptions): Executor => {
         },
         onExit
       ),
+      // a process that ended has no pid file left (the helper, or the wait above, removed it)
       (spawned) =>
         Effect.sync(() => {
-          if (spawned._tag !== "Started") return
-          if (!ended) signalGroup(spawned.pid, "SIGKILL")
+          if (spawned._tag !== "Started" || ended) return
+          signalGroup(spawned.pid, "SIGKILL")
           removePidFile(options.stateDir, task.taskId)
         })
     )

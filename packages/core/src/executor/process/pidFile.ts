@@ -1,7 +1,7 @@
 /**
  * Pid files of the process executor: one small JSON file per running task, so that a restarted
- * runner can find a process that outlived it. The spawn helper writes them (`SpawnHelper.ts`). The process start time from `/proc/PID/stat` guards
- * against a recycled pid.
+ * runner can find a process that outlived it. The spawn helper writes them (`SpawnHelper.ts`).
+ * The process start time from `/proc/PID/stat` guards against a recycled pid.
  *
  * @since 0.1.0
  */
