@@ -7,7 +7,7 @@
  */
 import { ExecutorKind, Task, type TaskId } from "@hakuriver/sdk"
 import { Effect, Option, Ref, Schema } from "effect"
-import { readJsonFile, writeJsonFile } from "./jsonFile.js"
+import { type Encoded, itemEncoder, readJsonFile, writeJsonList } from "./jsonFile.js"
 
 /**
  * One started task as remembered on disk.
@@ -23,6 +23,7 @@ export class ActiveTask extends Schema.Class<ActiveTask>("ActiveTask")({
 }) {}
 
 const Stored = Schema.Array(ActiveTask)
+const encode = itemEncoder(ActiveTask)
 
 /**
  * A persisted map of active tasks by id.
@@ -42,10 +43,12 @@ export interface ActiveTasks {
 export const open = (file: string): Effect.Effect<ActiveTasks> =>
   Effect.gen(function* () {
     const loaded = Option.getOrElse(yield* readJsonFile(file, Stored), () => [])
-    const ref = yield* Ref.make(new Map<TaskId, ActiveTask>(loaded.map((t) => [t.task.taskId, t])))
+    const ref = yield* Ref.make(
+      new Map<TaskId, Encoded<ActiveTask>>(loaded.map((t) => [t.task.taskId, encode(t)]))
+    )
     const lock = yield* Effect.makeSemaphore(1)
-    const save = (map: ReadonlyMap<TaskId, ActiveTask>) => writeJsonFile(file, Stored, [...map.values()])
-    const change = (f: (map: Map<TaskId, ActiveTask>) => void) =>
+    const save = (map: ReadonlyMap<TaskId, Encoded<ActiveTask>>) => writeJsonList(file, map.values())
+    const change = (f: (map: Map<TaskId, Encoded<ActiveTask>>) => void) =>
       lock.withPermits(1)(
         Effect.flatMap(
           Ref.modify(ref, (map) => {
@@ -57,9 +60,9 @@ export const open = (file: string): Effect.Effect<ActiveTasks> =>
         )
       )
     return {
-      all: Effect.map(Ref.get(ref), (map) => [...map.values()]),
-      get: (id) => Effect.map(Ref.get(ref), (map) => Option.fromNullable(map.get(id))),
-      set: (entry) => change((map) => void map.set(entry.task.taskId, entry)),
+      all: Effect.map(Ref.get(ref), (map) => Array.from(map.values(), (e) => e.value)),
+      get: (id) => Effect.map(Ref.get(ref), (map) => Option.fromNullable(map.get(id)?.value)),
+      set: (entry) => change((map) => void map.set(entry.task.taskId, encode(entry))),
       remove: (id) => change((map) => void map.delete(id))
     }
   })

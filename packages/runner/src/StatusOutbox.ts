@@ -10,7 +10,7 @@ import { isFinal, type NodeName, StatusReports, StatusUpdate, type TaskId } from
 import { Context, Duration, Effect, Layer, Option, Queue, Ref, Schema } from "effect"
 import { HostClient } from "./HostClient.js"
 import { retryForever } from "./retryForever.js"
-import { readJsonFile, writeJsonFile } from "./jsonFile.js"
+import { type Encoded, itemEncoder, readJsonFile, writeJsonList } from "./jsonFile.js"
 
 /**
  * The outbox service.
@@ -51,6 +51,7 @@ export interface StatusOutboxOptions {
 }
 
 const Stored = Schema.Array(StatusUpdate)
+const encode = itemEncoder(StatusUpdate)
 
 /** The most reports sent in one request. */
 const batchLimit = 200
@@ -63,9 +64,10 @@ export const make = (options: StatusOutboxOptions) =>
   Effect.gen(function* () {
     const client = yield* HostClient
     const initial = Option.getOrElse(yield* readJsonFile(options.file, Stored), () => [])
-    const queue = yield* Ref.make<ReadonlyArray<StatusUpdate>>(initial)
+    const queue = yield* Ref.make<ReadonlyArray<Encoded<StatusUpdate>>>(initial.map(encode))
+    const updates = Effect.map(Ref.get(queue), (items) => items.map((item) => item.value))
     const wake = yield* Queue.sliding<void>(1)
-    const persist = Effect.flatMap(Ref.get(queue), (items) => writeJsonFile(options.file, Stored, items))
+    const persist = Effect.flatMap(Ref.get(queue), (items) => writeJsonList(options.file, items))
     const maxBackoff = Duration.decode(options.maxBackoff ?? "5 seconds")
     const gather = Duration.decode(options.gather ?? "10 millis")
 
@@ -75,7 +77,7 @@ export const make = (options: StatusOutboxOptions) =>
      * Answers with how many were sent.
      */
     const sendHead = Effect.gen(function* () {
-      const batch = (yield* Ref.get(queue)).slice(0, batchLimit)
+      const batch = (yield* updates).slice(0, batchLimit)
       const [first, ...rest] = batch
       if (first === undefined) return 0
       const outcomes = yield* client.runners.reportStatuses({
@@ -96,7 +98,7 @@ export const make = (options: StatusOutboxOptions) =>
     )
 
     const sender = Effect.gen(function* () {
-      const items = yield* Ref.get(queue)
+      const items = yield* updates
       if (items.length === 0) {
         yield* Queue.take(wake)
         return
@@ -107,7 +109,7 @@ export const make = (options: StatusOutboxOptions) =>
       const onlyStarts = (all: ReadonlyArray<StatusUpdate>) => all.every((u) => u.status === "running")
       if (onlyStarts(items)) {
         yield* Queue.takeAll(wake)
-        if (onlyStarts(yield* Ref.get(queue))) yield* Effect.ignore(Effect.timeout(Queue.take(wake), gather))
+        if (onlyStarts(yield* updates)) yield* Effect.ignore(Effect.timeout(Queue.take(wake), gather))
       }
       const sent = yield* sendHead
       // only the tail grows meanwhile: the sent reports are still the head
@@ -119,7 +121,7 @@ export const make = (options: StatusOutboxOptions) =>
     if (initial.length > 0) yield* Effect.logInfo(`resuming ${initial.length} unsent status report(s)`)
 
     const push = (update: StatusUpdate) =>
-      Ref.update(queue, (all) => [...all, update]).pipe(
+      Ref.update(queue, (all) => [...all, encode(update)]).pipe(
         Effect.zipRight(persist),
         Effect.zipRight(Queue.offer(wake, undefined)),
         Effect.asVoid,
@@ -128,8 +130,8 @@ export const make = (options: StatusOutboxOptions) =>
 
     return StatusOutbox.of({
       push,
-      pending: Ref.get(queue),
-      unreportedFinal: Effect.map(Ref.get(queue), (items) => [
+      pending: updates,
+      unreportedFinal: Effect.map(updates, (items) => [
         ...new Set(items.filter((u) => isFinal(u.status)).map((u) => u.taskId))
       ])
     })

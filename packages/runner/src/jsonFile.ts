@@ -58,28 +58,34 @@ const overwriteInPlace = (file: string, text: string): boolean => {
   }
 }
 
-// one JSON encoder per schema: building it anew compiled the whole schema on every write
-const encoders = new WeakMap<object, (value: never) => string>()
-const encoderOf = <A, I>(schema: Schema.Schema<A, I>): ((value: A) => string) => {
-  const known = encoders.get(schema) as ((value: A) => string) | undefined
-  if (known !== undefined) return known
-  const encode = Schema.encodeSync(Schema.parseJson(schema))
-  encoders.set(schema, encode)
-  return encode
+/**
+ * An item of a list state file together with its JSON, encoded once when the item is made: a
+ * file rewritten at every change then costs a string join, not a schema encoding of every item
+ * it holds (each active task, each waiting report).
+ * @category models
+ */
+export interface Encoded<A> {
+  readonly value: A
+  readonly json: string
 }
 
 /**
- * Encodes and writes a state file atomically. A failure to write is logged, not fatal: the runner
- * keeps working, only a restart would lose the newest state.
+ * The encoder of the items of a list state file.
  * @category persistence
  */
-export const writeJsonFile = <A, I>(
-  file: string,
-  schema: Schema.Schema<A, I>,
-  value: A
-): Effect.Effect<void> =>
+export const itemEncoder = <A, I>(schema: Schema.Schema<A, I>): ((value: A) => Encoded<A>) => {
+  const encode = Schema.encodeSync(schema)
+  return (value) => ({ value, json: JSON.stringify(encode(value)) })
+}
+
+/**
+ * Writes a list state file, `[item, …]`, atomically. A failure to write is logged, not fatal:
+ * the runner keeps working, only a restart would lose the newest state.
+ * @category persistence
+ */
+export const writeJsonList = (file: string, items: Iterable<Encoded<unknown>>): Effect.Effect<void> =>
   Effect.sync(() => {
-    const text = encoderOf(schema)(value)
+    const text = `[${Array.from(items, (item) => item.json).join(",")}]`
     if (overwriteInPlace(file, text)) return
     fs.mkdirSync(path.dirname(file), { recursive: true })
     const tmp = `${file}.${process.pid}.tmp`
