@@ -1,7 +1,8 @@
 /**
  * The host's persistent state: nodes, batches and tasks behind `SqlClient`. Every status change
- * is checked against the domain transition table inside one transaction, and published on
- * `TaskEvents` once committed.
+ * is checked against the domain transition table (`TaskMove`): in the one `UPDATE` that makes it
+ * when it can be made, else in a transaction that reads the row and says why not. It is
+ * published on `TaskEvents` once committed.
  *
  * @since 0.1.0
  */
@@ -13,7 +14,6 @@ import {
   canTransition,
   ExecutorKind,
   GpuInfo,
-  isFinal,
   Mount,
   NodeInfo,
   NodeName,
@@ -30,6 +30,7 @@ import { NodeListCache } from "./NodeListCache.js"
 import type { TaskClaim } from "./Scheduler.js"
 import * as SqliteDatabase from "./SqliteDatabase.js"
 import { type TaskChange, TaskEvents } from "./TaskEvents.js"
+import * as TaskMove from "./TaskMove.js"
 
 /** A task id that the store does not hold. @category errors */
 export class TaskNotFound extends Schema.TaggedError<TaskNotFound>()("TaskNotFound", {
@@ -91,17 +92,7 @@ export interface TaskDraft {
 }
 
 /** Fields written together with a status change. @category models */
-export interface TransitionPatch {
-  /** Only move when the current status is one of these (else `IllegalTransition`). */
-  readonly from?: ReadonlyArray<TaskStatus>
-  /** Only move when the task is placed on this node (else `NotOnNode`): a runner's report. */
-  readonly reportedBy?: string
-  readonly node?: NodeName | null
-  readonly exitCode?: number | null
-  readonly error?: string | null
-  readonly startedAt?: string
-  readonly finishedAt?: string
-}
+export type { TransitionPatch } from "./TaskMove.js"
 
 /** Filters of `listTasks`. @category models */
 export interface TaskFilter {
@@ -187,7 +178,7 @@ export interface StoreShape {
     id: string,
     to: TaskStatus,
     now: string,
-    patch?: TransitionPatch
+    patch?: TaskMove.TransitionPatch
   ) => Effect.Effect<Task, TaskNotFound | IllegalTransition | NotOnNode>
 }
 
@@ -583,51 +574,69 @@ const make = Effect.gen(function* () {
     })
   const activeClaims = Effect.sync(() => [...holding.values()])
 
-  const transition: StoreShape["transition"] = (id, to, now, patch = {}) =>
-    sql
-      .withTransaction(
-        Effect.gen(function* () {
-          const current = yield* Effect.flatMap(selectTask(id), (o) =>
-            Option.isNone(o) ? Effect.fail(new TaskNotFound({ taskId: id })) : Effect.succeed(o.value)
-          )
-          const from = current.status
-          if (patch.reportedBy !== undefined && current.node !== patch.reportedBy) {
-            return yield* Effect.fail(
-              new NotOnNode({ taskId: id, node: patch.reportedBy, placedOn: current.node })
-            )
+  /** A column's value in a move's `UPDATE`: the row's own, or the one given. */
+  const column = (name: string, value: TaskMove.Column<string | number | null>) =>
+    value.keep ? sql.literal(name) : sql`${value.value}`
+
+  /**
+   * A move as one guarded statement: it changes the row only if the task is in a status the move
+   * starts from (and on the reporting node), and answers with the row it wrote. SQLite runs a
+   * statement atomically, so this needs neither a transaction nor a read first. `None` when no
+   * row matched: the task is missing, elsewhere, in another status, or has `to` already.
+   */
+  const moveAtOnce = (id: string, move: TaskMove.MovePlan) =>
+    Effect.flatMap(
+      sql`UPDATE tasks SET status = ${move.to}, node = ${column("node", move.node)},
+            started_at = COALESCE(started_at,
+              CASE WHEN status = ${"assigning"} THEN ${move.startedFromAssigning} ELSE ${move.startedOtherwise} END),
+            finished_at = ${move.finishedAt}, exit_code = ${column("exit_code", move.exitCode)},
+            error = ${column("error", move.error)}
+          WHERE task_id = ${id} AND ${sql.in("status", move.sources)}
+            ${move.reportedBy === undefined ? sql.literal("") : sql`AND node = ${move.reportedBy}`}
+          RETURNING *`,
+      (rows) =>
+        rows[0] === undefined ? Effect.succeed(Option.none<Task>()) : Effect.map(toTask(rows[0]), Option.some)
+    )
+
+  /** A move the single statement did not make: the row read in a transaction says why. */
+  const moveChecked = (id: string, move: TaskMove.MovePlan) =>
+    sql.withTransaction(
+      Effect.gen(function* () {
+        const current = yield* Effect.flatMap(selectTask(id), (o) =>
+          Option.isNone(o) ? Effect.fail(new TaskNotFound({ taskId: id })) : Effect.succeed(o.value)
+        )
+        switch (TaskMove.outcome(move, current)) {
+          case "NotOnNode":
+            return yield* new NotOnNode({ taskId: id, node: move.reportedBy ?? "", placedOn: current.node })
+          case "IllegalTransition":
+            return yield* new IllegalTransition({ taskId: id, from: current.status, to: move.to })
+          case "Unchanged":
+            return { task: current, changed: false }
+          case "Moves": {
+            const after = TaskMove.applyTo(move, current)
+            yield* sql`UPDATE tasks SET status = ${after.status}, node = ${after.node}, started_at = ${after.startedAt},
+                         finished_at = ${after.finishedAt}, exit_code = ${after.exitCode}, error = ${after.error}
+                       WHERE task_id = ${id}`
+            return { task: new Task({ ...current, ...after }, true), changed: true }
           }
-          if (patch.from !== undefined && !patch.from.includes(from)) {
-            return yield* Effect.fail(new IllegalTransition({ taskId: id, from, to }))
-          }
-          if (from === to) return { task: current, changed: false }
-          const viaRunning = from === "assigning" && !canTransition(from, to) && canTransition("running", to)
-          if (!canTransition(from, to) && !viaRunning) {
-            return yield* Effect.fail(new IllegalTransition({ taskId: id, from, to }))
-          }
-          const node = to === "pending" ? null : patch.node === undefined ? current.node : patch.node
-          const startedAt =
-            current.startedAt ?? patch.startedAt ?? (to === "running" || viaRunning ? now : null)
-          const finishedAt = isFinal(to) ? (patch.finishedAt ?? now) : null
-          const exitCode = patch.exitCode === undefined ? current.exitCode : patch.exitCode
-          const error = patch.error === undefined ? current.error : patch.error
-          yield* sql`UPDATE tasks SET status = ${to}, node = ${node}, started_at = ${startedAt},
-                       finished_at = ${finishedAt}, exit_code = ${exitCode}, error = ${error}
-                     WHERE task_id = ${id}`
-          const task = new Task(
-            { ...current, status: to, node, startedAt, finishedAt, exitCode, error },
-            true
-          )
-          return { task, changed: true }
-        })
-      )
-      .pipe(
-        Effect.catchTag("SqlError", Effect.die),
-        Effect.tap(({ task, changed }) =>
-          changed ? Effect.zipRight(track([task]), events.publish([change(task)])) : Effect.void
-        ),
-        Effect.map(({ task }) => task),
-        Effect.withSpan("Store.transition", { attributes: { taskId: id, to } })
-      )
+        }
+      })
+    )
+
+  const transition: StoreShape["transition"] = (id, to, now, patch = {}) => {
+    const move = TaskMove.plan(to, now, patch)
+    const moved = move.sources.length === 0 ? Effect.succeed(Option.none<Task>()) : moveAtOnce(id, move)
+    return Effect.flatMap(moved, (once) =>
+      Option.isSome(once) ? Effect.succeed({ task: once.value, changed: true }) : moveChecked(id, move)
+    ).pipe(
+      Effect.catchTag("SqlError", Effect.die),
+      Effect.tap(({ task, changed }) =>
+        changed ? Effect.zipRight(track([task]), events.publish([change(task)])) : Effect.void
+      ),
+      Effect.map(({ task }) => task),
+      Effect.withSpan("Store.transition", { attributes: { taskId: id, to } })
+    )
+  }
 
   return Store.of({
     upsertNode,
