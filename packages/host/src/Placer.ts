@@ -57,8 +57,19 @@ const make = Effect.gen(function* () {
   const config = yield* HostConfig
   const signal = yield* Queue.sliding<void>(1)
   let lastNode: string | null = null
+  /**
+   * Counts the changes that put a task in `pending` (a submit, a task queued again). A round that
+   * read the queue to its end and placed every task in it notes the count it started at: until
+   * the count moves, the queue is known empty and a round (say, after a task's end) reads
+   * nothing. Every pending row is committed before its change is published, so a task queued
+   * after a round's read moves the count past the noted one.
+   */
+  let queuedChanges = 0
+  let emptiedAt = -1
 
   const round = Effect.gen(function* () {
+    const startedAt = queuedChanges
+    if (emptiedAt === startedAt) return
     // the queue is read a page at a time, and only while some node has a core free: a deep
     // queue behind full nodes is not read (and decoded) again every time a task is queued or ends
     const nodes = (yield* store.listNodes).map(capacityOf)
@@ -72,30 +83,38 @@ const make = Effect.gen(function* () {
     let pending = yield* store.claimsWithStatus(["pending"], { limit: pageSize })
     const blockedNodes = new Set<string>()
     let untargetedBlocked = false
+    let read = 0
+    let placed = 0
     for (let i = 0; ; i++) {
       const task = pending[i]
       if (task === undefined) {
         const last = pending[pending.length - 1]
-        if (last === undefined || pending.length < pageSize || !hasRoom()) break
+        if (last === undefined || pending.length < pageSize) {
+          if (placed === read) emptiedAt = startedAt
+          break
+        }
+        if (!hasRoom()) break
         pending = yield* store.claimsWithStatus(["pending"], { after: last.taskId, limit: pageSize })
         i = -1
         continue
       }
+      read++
       const target = targetNodeOf(task)
       if (target === null ? untargetedBlocked : blockedNodes.has(target)) continue
       const request = requestOf(task, target)
-      const placed = place(request, nodes, allocations, config.scheduler.policy, lastNode)
-      if (Either.isLeft(placed)) {
+      const choice = place(request, nodes, allocations, config.scheduler.policy, lastNode)
+      if (Either.isLeft(choice)) {
         if (target === null) untargetedBlocked = true
         else blockedNodes.add(target)
         continue
       }
-      const node = placed.right
+      const node = choice.right
       const at = isoOf(yield* Clock.currentTimeMillis)
       const moved = yield* store
         .transition(task.taskId, "assigning", at, { from: ["pending"], node })
         .pipe(Effect.option)
       if (moved._tag === "None") continue
+      placed++
       allocations.set(node, allocate(allocations.get(node) ?? emptyAllocation, request))
       if (target === null) lastNode = node
       yield* dispatcher.dispatch(moved.value)
@@ -111,9 +130,10 @@ const make = Effect.gen(function* () {
   const freesRoom = (c: TaskChange) => c.status === "pending" || isFinal(c.status)
   yield* Effect.forkScoped(
     Effect.forever(
-      Effect.flatMap(Queue.takeBetween(sub, 1, Number.POSITIVE_INFINITY), (changes) =>
-        Chunk.some(changes, freesRoom) ? Queue.offer(signal, undefined) : Effect.void
-      )
+      Effect.flatMap(Queue.takeBetween(sub, 1, Number.POSITIVE_INFINITY), (changes) => {
+        for (const c of changes) if (c.status === "pending") queuedChanges++
+        return Chunk.some(changes, freesRoom) ? Queue.offer(signal, undefined) : Effect.void
+      })
     )
   )
   yield* Queue.offer(signal, undefined)
