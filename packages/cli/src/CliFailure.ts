@@ -5,10 +5,12 @@
  *
  * @since 0.1.0
  */
-import { ValidationError } from "@effect/cli"
-import { HttpApiError } from "@effect/platform"
+import * as ValidationError from "@effect/cli/ValidationError"
+import * as HttpApiError from "@effect/platform/HttpApiError"
 import { isHakuRiverError } from "@hakuriver/sdk"
-import { ParseResult, Predicate, Schema } from "effect"
+import * as ParseResult from "effect/ParseResult"
+import * as Predicate from "effect/Predicate"
+import * as Schema from "effect/Schema"
 
 /**
  * A command's failure that the CLI prints (when `message` is not empty) and exits with.

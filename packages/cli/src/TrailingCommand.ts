@@ -4,7 +4,8 @@
  *
  * @since 0.1.0
  */
-import { Context, Option } from "effect"
+import * as Context from "effect/Context"
+import * as Option from "effect/Option"
 
 /**
  * The command after `--`, or none when the command line has no `--`.

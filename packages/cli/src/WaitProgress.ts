@@ -5,7 +5,10 @@
  * @since 0.1.0
  */
 import { type HakuRiverClient, isFinal, type Task } from "@hakuriver/sdk"
-import { Effect, Fiber, Ref, Schedule } from "effect"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Ref from "effect/Ref"
+import * as Schedule from "effect/Schedule"
 
 const elapsed = (ms: number): string => {
   const s = Math.floor(ms / 1000)

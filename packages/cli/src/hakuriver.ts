@@ -4,9 +4,13 @@
  *
  * @since 0.1.0
  */
-import { Command } from "@effect/cli"
-import { NodeContext } from "@effect/platform-node"
-import { Cause, Console, Effect, Exit, Option } from "effect"
+import * as Command from "@effect/cli/Command"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as Cause from "effect/Cause"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
 import { describeFailure, ExitCode } from "./CliFailure.js"
 import { kill, pause, resume } from "./commands/control.js"
 import { docker } from "./commands/docker.js"

@@ -3,9 +3,9 @@
  *
  * @since 0.1.0
  */
-import { Options } from "@effect/cli"
+import * as Options from "@effect/cli/Options"
 import { HakuRiverClient } from "@hakuriver/sdk"
-import { Option } from "effect"
+import * as Option from "effect/Option"
 
 /**
  * `--config PATH`: the config file (else `$HAKURIVER_CONFIG`, else `~/.hakuriver/config.toml`).

@@ -7,7 +7,16 @@
  * @since 0.1.0
  */
 import { Conflict, NotFound, type Task, type TaskId, Unavailable } from "@hakuriver/sdk"
-import { Cause, Clock, Context, Duration, Effect, FiberSet, Layer, Option, Queue, Stream } from "effect"
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as FiberSet from "effect/FiberSet"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Queue from "effect/Queue"
+import * as Stream from "effect/Stream"
 import { type HostConfig, isoOf } from "./HostConfig.js"
 import { type RunnerClient, RunnerClients } from "./RunnerClient.js"
 import { Store } from "./Store.js"

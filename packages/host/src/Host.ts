@@ -13,8 +13,11 @@
  *
  * @since 0.1.0
  */
-import { HttpApiBuilder, HttpApiScalar, HttpServer } from "@effect/platform"
-import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import * as HttpApiScalar from "@effect/platform/HttpApiScalar"
+import * as HttpServer from "@effect/platform/HttpServer"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import {
   authorizationLayer,
   clusterServer,
@@ -24,7 +27,8 @@ import {
   routeNotFoundAsJson,
   untraced
 } from "@hakuriver/sdk"
-import { Effect, Layer } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as DashboardHost from "./dashboard/DashboardHost.js"
 import * as Dispatcher from "./Dispatcher.js"
 import { DockerGroupLive } from "./env/DockerHttp.js"

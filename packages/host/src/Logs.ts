@@ -5,9 +5,14 @@
  *
  * @since 0.1.0
  */
-import { FileSystem } from "@effect/platform"
+import * as FileSystem from "@effect/platform/FileSystem"
 import { isFinal, LogChunk, type LogQuery, NotFound, type Task, type TaskId } from "@hakuriver/sdk"
-import { Context, Duration, Effect, Layer, Option, Queue } from "effect"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Queue from "effect/Queue"
 import { Store } from "./Store.js"
 import { TaskEvents } from "./TaskEvents.js"
 

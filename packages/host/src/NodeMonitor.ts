@@ -15,7 +15,13 @@ import {
   type TaskId,
   UnknownNode
 } from "@hakuriver/sdk"
-import { Clock, Context, Duration, Effect, Layer, Option, Schedule } from "effect"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
 import { HostConfig, heartbeatTimeoutMs, isoOf } from "./HostConfig.js"
 import { Placer } from "./Placer.js"
 import { Store } from "./Store.js"

@@ -6,7 +6,13 @@
  * @since 0.1.0
  */
 import { isFinal, type NodeName, parseTarget, type Task } from "@hakuriver/sdk"
-import { Chunk, Clock, Context, Effect, Either, Layer, Queue } from "effect"
+import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Queue from "effect/Queue"
 import { Dispatcher } from "./Dispatcher.js"
 import { HostConfig, isoOf } from "./HostConfig.js"
 import { allocate, allocationsOf, emptyAllocation, type NodeCapacity, place, requestOf } from "./Scheduler.js"

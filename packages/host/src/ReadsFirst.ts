@@ -10,8 +10,12 @@
  *
  * @since 0.1.0
  */
-import { HttpApiBuilder, HttpServerRequest } from "@effect/platform"
-import { Effect, FiberRef, Layer, type Scheduler } from "effect"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
+import * as Layer from "effect/Layer"
+import type * as Scheduler from "effect/Scheduler"
 
 /**
  * The scheduling priority of writes and background work: runs after every ready read. Reads keep

@@ -3,9 +3,13 @@
  *
  * @since 0.1.0
  */
-import { HttpApiClient, HttpClient, HttpClientRequest } from "@effect/platform"
+import * as HttpApiClient from "@effect/platform/HttpApiClient"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import { RunnerApi } from "@hakuriver/sdk"
-import { Context, Effect, Layer } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { HostConfig } from "./HostConfig.js"
 
 /** The typed client of one runner. @category models */

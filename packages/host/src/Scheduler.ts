@@ -6,7 +6,8 @@
  */
 import type { ContainerChoice, NodeName, NumaNode, TaskId, TaskStatus } from "@hakuriver/sdk"
 import { activeStatuses, formatMemory } from "@hakuriver/sdk"
-import { Data, Either } from "effect"
+import * as Data from "effect/Data"
+import * as Either from "effect/Either"
 
 /** A placement policy for tasks without a target. @category models */
 export type Policy = "first-fit" | "least-loaded" | "round-robin"

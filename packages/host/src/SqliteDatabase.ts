@@ -4,11 +4,12 @@
  *
  * @since 0.1.0
  */
-import { SqlClient } from "@effect/sql"
-import { SqliteClient } from "@effect/sql-sqlite-node"
+import * as SqlClient from "@effect/sql/SqlClient"
+import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import { mkdirSync } from "node:fs"
 import * as path from "node:path"
-import { Effect, Layer } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 
 const pragmas = Layer.effectDiscard(
   Effect.gen(function* () {

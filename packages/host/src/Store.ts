@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { SqlClient } from "@effect/sql"
+import * as SqlClient from "@effect/sql/SqlClient"
 import {
   activeStatuses,
   BatchId,
@@ -24,7 +24,12 @@ import {
   TaskId,
   TaskStatus
 } from "@hakuriver/sdk"
-import { Context, Effect, Exit, Layer, Option, Schema } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import { migrate } from "./migrations.js"
 import { NodeListCache } from "./NodeListCache.js"
 import type { TaskClaim } from "./Scheduler.js"

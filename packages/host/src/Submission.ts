@@ -15,7 +15,12 @@ import {
   type Target,
   type TaskSpec
 } from "@hakuriver/sdk"
-import { Clock, Context, Effect, Either, Layer, Option } from "effect"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import { HostConfig, isoOf, logPaths } from "./HostConfig.js"
 import { capacityOf } from "./Placer.js"
 import { type NodeCapacity, type Request, rejectionMessage, validate } from "./Scheduler.js"

@@ -5,7 +5,10 @@
  * @since 0.1.0
  */
 import type { NodeName, Task, TaskId, TaskStatus } from "@hakuriver/sdk"
-import { Effect, PubSub, type Queue, type Scope } from "effect"
+import * as Effect from "effect/Effect"
+import * as PubSub from "effect/PubSub"
+import type * as Queue from "effect/Queue"
+import type * as Scope from "effect/Scope"
 
 /**
  * One committed status change of a task.

@@ -7,7 +7,12 @@
  * @since 0.1.0
  */
 import { isFinal, NotFound, type Task, type TaskStatus, type WaitRequest } from "@hakuriver/sdk"
-import { Context, Duration, Effect, Layer, Option, Queue } from "effect"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Queue from "effect/Queue"
 import { Store } from "./Store.js"
 import { type TaskChange, TaskEvents } from "./TaskEvents.js"
 

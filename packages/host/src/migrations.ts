@@ -5,8 +5,9 @@
  *
  * @since 0.1.0
  */
-import { Migrator, SqlClient } from "@effect/sql"
-import { Effect } from "effect"
+import * as Migrator from "@effect/sql/Migrator"
+import * as SqlClient from "@effect/sql/SqlClient"
+import * as Effect from "effect/Effect"
 
 const initial = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient

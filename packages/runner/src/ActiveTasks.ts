@@ -6,7 +6,10 @@
  * @since 0.1.0
  */
 import { ExecutorKind, Task, type TaskId } from "@hakuriver/sdk"
-import { Effect, Option, Ref, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import * as Schema from "effect/Schema"
 import { type Encoded, itemEncoder, readJsonFile, writeJsonList } from "./jsonFile.js"
 
 /**

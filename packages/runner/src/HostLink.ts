@@ -7,7 +7,9 @@
  * @since 0.1.0
  */
 import { Heartbeat } from "@hakuriver/sdk"
-import { Duration, Effect, Layer } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { HostClient } from "./HostClient.js"
 import { retryForever } from "./retryForever.js"
 import { Probe } from "./probe/Probe.js"

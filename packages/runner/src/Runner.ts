@@ -7,15 +7,18 @@
  * @example
  * import { Runner } from "@hakuriver/runner"
  * import { loadConfig } from "@hakuriver/sdk"
- * import { NodeRuntime } from "@effect/platform-node"
- * import { Effect, Layer } from "effect"
+ * import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+ * import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
  *
  * Effect.flatMap(loadConfig(), (config) => Layer.launch(Runner.layer(config))).pipe(NodeRuntime.runMain)
  */
 import * as os from "node:os"
 import * as path from "node:path"
-import { HttpApiBuilder, type HttpServerError } from "@effect/platform"
-import { NodeHttpClient, NodeHttpServer } from "@effect/platform-node"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import type * as HttpServerError from "@effect/platform/HttpServerError"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import {
   authorizationLayer,
   clusterServer,
@@ -28,7 +31,11 @@ import {
   untraced
 } from "@hakuriver/sdk"
 import type { Executors } from "@hakuriver/sdk/executor"
-import { Duration, Effect, Either, Layer, Schema } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
 import * as HostClient from "./HostClient.js"
 import * as HostLink from "./HostLink.js"
 import * as Probe from "./probe/Probe.js"

@@ -14,7 +14,8 @@ import {
   ProcessExecutor,
   SystemdExecutor
 } from "@hakuriver/sdk/executor"
-import { Effect, Layer } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 
 /**
  * Options of the executors.

@@ -3,9 +3,9 @@
  *
  * @since 0.1.0
  */
-import { HttpApiBuilder } from "@effect/platform"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import { Ping, RunnerApi } from "@hakuriver/sdk"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { RunnerIdentity } from "./RunnerIdentity.js"
 import { TaskSupervisor } from "./TaskSupervisor.js"
 import { version } from "./version.js"

@@ -4,9 +4,11 @@
  *
  * @since 0.1.0
  */
-import { HttpServer } from "@effect/platform"
+import * as HttpServer from "@effect/platform/HttpServer"
 import { NodeInfo, type NodeName } from "@hakuriver/sdk"
-import { Context, Effect, Layer } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { Probe } from "./probe/Probe.js"
 import { TaskSupervisor } from "./TaskSupervisor.js"
 

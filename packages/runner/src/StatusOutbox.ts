@@ -7,7 +7,14 @@
  * @since 0.1.0
  */
 import { isFinal, type NodeName, StatusReports, StatusUpdate, type TaskId } from "@hakuriver/sdk"
-import { Context, Duration, Effect, Layer, Option, Queue, Ref, Schema } from "effect"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Queue from "effect/Queue"
+import * as Ref from "effect/Ref"
+import * as Schema from "effect/Schema"
 import { HostClient } from "./HostClient.js"
 import { retryForever } from "./retryForever.js"
 import { type Encoded, itemEncoder, readJsonFile, writeJsonList } from "./jsonFile.js"

@@ -29,18 +29,16 @@ import {
   ProcessExecutor,
   type TaskHandle
 } from "@hakuriver/sdk/executor"
-import {
-  Context,
-  Deferred,
-  Duration,
-  Effect,
-  Either,
-  FiberId,
-  FiberMap,
-  Layer,
-  Option,
-  Schedule
-} from "effect"
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as FiberId from "effect/FiberId"
+import * as FiberMap from "effect/FiberMap"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
 import * as ActiveTasks from "./ActiveTasks.js"
 import { chooseExecutor, type ExecutorSetting } from "./executorChoice.js"
 import { Probe } from "./probe/Probe.js"

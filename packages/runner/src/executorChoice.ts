@@ -10,7 +10,7 @@
  * @since 0.1.0
  */
 import type { ContainerChoice, ExecutorKind } from "@hakuriver/sdk"
-import { Either } from "effect"
+import * as Either from "effect/Either"
 
 /**
  * The configured executor: `auto` or one kind.

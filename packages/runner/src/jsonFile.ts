@@ -6,7 +6,9 @@
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { Effect, Option, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 
 /**
  * Reads and decodes a state file; a missing or unreadable file is `None` (logged when it exists

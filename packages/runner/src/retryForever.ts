@@ -4,7 +4,9 @@
  *
  * @since 0.1.0
  */
-import { Duration, Effect, Schedule } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
 
 /** Retries `self` until it succeeds (its failures never reach the caller). */
 export const retryForever =

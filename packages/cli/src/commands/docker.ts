@@ -4,7 +4,9 @@
  *
  * @since 0.1.0
  */
-import { Args, Command, HelpDoc } from "@effect/cli"
+import * as Args from "@effect/cli/Args"
+import * as Command from "@effect/cli/Command"
+import * as HelpDoc from "@effect/cli/HelpDoc"
 import {
   DockerEnvs,
   type EnvContainer,
@@ -13,7 +15,10 @@ import {
   type TarballInfo,
   type TarProgress
 } from "@hakuriver/sdk"
-import { Console, Effect, Either, type Option } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import type * as Option from "effect/Option"
 import { CliFailure, ExitCode } from "../CliFailure.js"
 import { clientLayer, configOption, jsonOption } from "../options.js"
 import { runShell } from "../terminal/ShellClient.js"

@@ -3,9 +3,11 @@
  *
  * @since 0.1.0
  */
-import { Command } from "@effect/cli"
+import * as Command from "@effect/cli/Command"
 import { hostUrlOf } from "@hakuriver/sdk"
-import { Console, Effect, Layer } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { configOption } from "../options.js"
 import { loadConfigOf } from "./loadConfigOf.js"
 

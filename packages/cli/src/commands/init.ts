@@ -6,10 +6,16 @@
  */
 import { randomBytes } from "node:crypto"
 import * as os from "node:os"
-import { Command, Options } from "@effect/cli"
-import { FileSystem, Path } from "@effect/platform"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Path from "@effect/platform/Path"
 import { defaultConfigPath, renderConfig } from "@hakuriver/sdk"
-import { Config, Console, Effect, Option, Schema } from "effect"
+import * as Config from "effect/Config"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 
 /**
  * Why `init` refused or failed: a file exists, no role chosen, a file cannot be written. The CLI

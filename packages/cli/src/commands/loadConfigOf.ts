@@ -4,7 +4,8 @@
  * @since 0.1.0
  */
 import { loadConfig } from "@hakuriver/sdk"
-import { Effect, Option } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { CliFailure, ExitCode } from "../CliFailure.js"
 
 /**

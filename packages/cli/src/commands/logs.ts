@@ -3,9 +3,12 @@
  *
  * @since 0.1.0
  */
-import { Command, Options } from "@effect/cli"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
 import { HakuRiverClient } from "@hakuriver/sdk"
-import { Effect, Option, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
 import { clientLayer, configOption } from "../options.js"
 import { taskIdArg } from "./status.js"
 

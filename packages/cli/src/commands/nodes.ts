@@ -3,9 +3,10 @@
  *
  * @since 0.1.0
  */
-import { Command } from "@effect/cli"
+import * as Command from "@effect/cli/Command"
 import { HakuRiverClient } from "@hakuriver/sdk"
-import { Console, Effect } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
 import { nodesTable } from "../format/views.js"
 import { clientLayer, configOption, jsonOption } from "../options.js"
 

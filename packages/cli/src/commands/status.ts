@@ -3,9 +3,11 @@
  *
  * @since 0.1.0
  */
-import { Args, Command } from "@effect/cli"
+import * as Args from "@effect/cli/Args"
+import * as Command from "@effect/cli/Command"
 import { HakuRiverClient } from "@hakuriver/sdk"
-import { Console, Effect } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
 import { taskDetail } from "../format/views.js"
 import { clientLayer, configOption, jsonOption } from "../options.js"
 

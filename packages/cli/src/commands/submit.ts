@@ -4,9 +4,15 @@
  *
  * @since 0.1.0
  */
-import { Command, HelpDoc, Options, ValidationError } from "@effect/cli"
+import * as Command from "@effect/cli/Command"
+import * as HelpDoc from "@effect/cli/HelpDoc"
+import * as Options from "@effect/cli/Options"
+import * as ValidationError from "@effect/cli/ValidationError"
 import { HakuRiverClient, parseCores, parseMemory, type Task } from "@hakuriver/sdk"
-import { Console, Effect, Either, Option } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
 import { CliFailure, ExitCode } from "../CliFailure.js"
 import { refused, submitted, tasksTable } from "../format/views.js"
 import { clientLayer, configOption, jsonOption } from "../options.js"

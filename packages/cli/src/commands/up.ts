@@ -3,9 +3,12 @@
  *
  * @since 0.1.0
  */
-import { Command, Options } from "@effect/cli"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
 import { hostUrlOf } from "@hakuriver/sdk"
-import { Console, Effect, Option } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { awaitRunner, embeddedConfig, layer } from "../embedded/EmbeddedCluster.js"
 import { configOption } from "../options.js"
 import { loadConfigOf } from "./loadConfigOf.js"

@@ -4,7 +4,7 @@
  * @since 0.1.0
  */
 import * as net from "node:net"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 
 /**
  * Asks the OS for a port that is free right now on `host`.

@@ -5,9 +5,11 @@
  *
  * @since 0.1.0
  */
-import type { CommandExecutor } from "@effect/platform"
+import type * as CommandExecutor from "@effect/platform/CommandExecutor"
 import { Sweep } from "@hakuriver/sdk"
-import { Console, Effect, Either } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import { formatCommand } from "./formatCommand.js"
 import { hakurunUsage, parseHakurunArgs } from "./HakurunArgs.js"
 import { moduleCommand, parseModuleTarget } from "./ModuleTarget.js"

@@ -7,7 +7,10 @@
  * @since 0.1.0
  */
 import { ClientFrame, type ClientMessage, ServerFrame, type TerminalSize } from "@hakuriver/sdk"
-import { Data, Effect, Either, Schema } from "effect"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
 import WebSocket from "ws"
 
 /** The shell session could not start or broke. @category errors */

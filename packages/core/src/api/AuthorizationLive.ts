@@ -4,9 +4,10 @@
  *
  * @since 0.1.0
  */
-import { HttpServerRequest } from "@effect/platform"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import { createHash, timingSafeEqual } from "node:crypto"
-import { Effect, Layer } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { Unauthorized } from "./errors.js"
 import { Authorization } from "./security.js"
 

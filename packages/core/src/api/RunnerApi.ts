@@ -3,8 +3,10 @@
  *
  * @since 0.1.0
  */
-import { HttpApi, HttpApiEndpoint, HttpApiGroup } from "@effect/platform"
-import { Schema } from "effect"
+import * as HttpApi from "@effect/platform/HttpApi"
+import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
+import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
+import * as Schema from "effect/Schema"
 import { NodeInfo, Task, TaskId } from "../domain/index.js"
 import { BadRequest, Conflict, NotFound, Unavailable } from "./errors.js"
 import { Ping, RunAccepted } from "./models.js"

@@ -15,7 +15,7 @@
  *
  * @since 0.1.0
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 /** A terminal size in character cells. @category models */
 export const TerminalSize = Schema.Struct({

@@ -4,8 +4,8 @@
  *
  * @since 0.1.0
  */
-import { HttpApiSchema } from "@effect/platform"
-import { Schema } from "effect"
+import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
+import * as Schema from "effect/Schema"
 
 /**
  * The request is invalid: a bad target, a request larger than the node, an unknown field.

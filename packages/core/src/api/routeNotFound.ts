@@ -5,8 +5,12 @@
  *
  * @since 0.1.0
  */
-import { HttpApiBuilder, HttpServerError, HttpServerResponse } from "@effect/platform"
-import { Cause, Effect, Option } from "effect"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import * as HttpServerError from "@effect/platform/HttpServerError"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 
 /** Longest path quoted back in the message. */
 const quotedPathChars = 200

@@ -5,8 +5,9 @@
  *
  * @since 0.1.0
  */
-import { HttpMiddleware } from "@effect/platform"
-import { FiberRef, Layer } from "effect"
+import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
+import * as FiberRef from "effect/FiberRef"
+import * as Layer from "effect/Layer"
 
 /**
  * Builds `layer` with tracing off: no span per request on its HTTP servers and clients, and no

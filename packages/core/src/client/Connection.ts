@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { loadConfig } from "../config/load.js"
 import type { HakuRiverConfig } from "../config/schema.js"
 import { type HakuRiverFailure, hakuRiverError } from "./HakuRiverError.js"

@@ -5,8 +5,15 @@
  *
  * @since 0.1.0
  */
-import { HttpApiClient, HttpClient, HttpClientRequest } from "@effect/platform"
-import { Context, Effect, Layer, Option, Schema, Stream } from "effect"
+import * as HttpApiClient from "@effect/platform/HttpApiClient"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
 import { HostApi } from "../api/HostApi.js"
 import type { HealthReport, LogChunk, LogStream, NodeView, Ping, SubmitResponse } from "../api/models.js"
 import { BatchId, NodeName, TaskId } from "../domain/ids.js"

@@ -5,7 +5,10 @@
  *
  * @since 0.1.0
  */
-import { Cause, Effect, Exit, Option } from "effect"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
 import type { HealthReport, LogStream, NodeView, Ping, SubmitResponse } from "../api/models.js"
 import type { Task } from "../domain/Task.js"
 import type { ConnectOptions } from "./Connection.js"

@@ -5,7 +5,10 @@
  *
  * @since 0.1.0
  */
-import { Effect, Either, ParseResult, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
 import { parseMemory } from "../domain/Memory.js"
 import { TaskSpec } from "../domain/TaskSpec.js"
 import { type HakuRiverFailure, hakuRiverError } from "./HakuRiverError.js"

@@ -5,8 +5,14 @@
  *
  * @since 0.1.0
  */
-import type { HttpApiClient, HttpApiError, HttpClientError } from "@effect/platform"
-import { Duration, Effect, Either, type ParseResult, Schedule } from "effect"
+import type * as HttpApiClient from "@effect/platform/HttpApiClient"
+import type * as HttpApiError from "@effect/platform/HttpApiError"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import type * as ParseResult from "effect/ParseResult"
+import * as Schedule from "effect/Schedule"
 import { BadRequest } from "../api/errors.js"
 import type { DockerGroup } from "../api/HostApi.js"
 import type { EnvContainer, TarballInfo, TarProgress } from "../api/models.js"

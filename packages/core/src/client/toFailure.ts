@@ -4,8 +4,9 @@
  *
  * @since 0.1.0
  */
-import { HttpClientError } from "@effect/platform"
-import { ParseResult, Predicate } from "effect"
+import * as HttpClientError from "@effect/platform/HttpClientError"
+import * as ParseResult from "effect/ParseResult"
+import * as Predicate from "effect/Predicate"
 import { type HakuRiverErrorTag, type HakuRiverFailure, hakuRiverError } from "./HakuRiverError.js"
 
 const contractTags: Readonly<Record<string, readonly [HakuRiverErrorTag, number]>> = {

@@ -1,7 +1,7 @@
 /**
  * @since 0.1.0
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 /**
  * A configuration problem: names the file (or environment variable), the key and what was

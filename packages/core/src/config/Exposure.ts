@@ -3,7 +3,9 @@
  *
  * @since 0.1.0
  */
-import { Effect, Layer, Option } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 
 /**
  * Whether a bind address only reaches this machine (`127.x.x.x`, `::1`, `localhost`).

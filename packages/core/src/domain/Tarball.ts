@@ -3,7 +3,8 @@
  *
  * @since 0.1.0
  */
-import { Either, Schema } from "effect"
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
 import { EnvName, parseEnvName } from "./EnvName.js"
 import { InvalidInput } from "./InvalidInput.js"
 import { isNatural } from "./validate.js"

@@ -3,7 +3,8 @@
  *
  * @since 0.1.0
  */
-import { Either, Schema } from "effect"
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
 import { NodeName } from "./ids.js"
 import { InvalidInput } from "./InvalidInput.js"
 import { fromParser, isNatural } from "./validate.js"

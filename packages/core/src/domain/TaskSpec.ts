@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 import { ContainerChoice } from "./EnvName.js"
 import { Bytes, Cores } from "./Memory.js"
 import { formatTarget, TargetFromString } from "./Target.js"

@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 const digits = Schema.String.pipe(
   Schema.pattern(/^[0-9]{1,20}$/, { message: () => "must be a string of 1 to 20 decimal digits" })

@@ -15,7 +15,13 @@
  * @since 0.1.0
  */
 import * as fs from "node:fs/promises"
-import { Context, Deferred, Effect, Layer, Option, Ref, Schema } from "effect"
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import * as Schema from "effect/Schema"
 import type { TarballInfo } from "../api/models.js"
 import { type EnvName, imageTag } from "../domain/index.js"
 import * as DockerEngine from "../executor/docker/DockerEngine.js"

@@ -4,7 +4,11 @@
  *
  * @since 0.1.0
  */
-import { Context, type Effect, type Option, Schema, type Scope } from "effect"
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
 import type { ExecutorKind, Task, TaskId } from "../domain/index.js"
 
 /**

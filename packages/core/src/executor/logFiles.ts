@@ -6,7 +6,7 @@
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { type ExecRequest, ExecutorError } from "./Executor.js"
 
 /** Open descriptors of a task's stdout and stderr files (one when both are the same file). */

@@ -6,8 +6,13 @@
  * @since 0.1.0
  */
 import * as os from "node:os"
-import { Command, type CommandExecutor } from "@effect/platform"
-import { Clock, Effect, Either, Schema, Stream } from "effect"
+import * as Command from "@effect/platform/Command"
+import type * as CommandExecutor from "@effect/platform/CommandExecutor"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
 import type { InvalidInput } from "../domain/InvalidInput.js"
 import { expand } from "./expand.js"
 

@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import { InvalidInput } from "../domain/InvalidInput.js"
 import { parseSweepArg, type SweepArg, sweepArgValues } from "./Span.js"
 

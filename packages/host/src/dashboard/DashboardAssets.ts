@@ -7,11 +7,13 @@
  *
  * @since 0.1.0
  */
-import { FileSystem, HttpServerResponse } from "@effect/platform"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { createRequire } from "node:module"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import { Effect, type Option } from "effect"
+import * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
 
 /** The directory of this module, in the ESM and the CJS build alike. */
 const moduleDir = (): string =>

@@ -10,7 +10,7 @@
  * @since 0.1.0
  */
 import { HealthReport, NodeView, Task } from "@hakuriver/sdk"
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 /**
  * One point of the cluster's usage history.

@@ -10,7 +10,16 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Duration, Effect, Layer, PubSub, Ref, Schedule, Schema, Stream } from "effect"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as PubSub from "effect/PubSub"
+import * as Ref from "effect/Ref"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
 import { ClusterState, type ClusterSample, type DashboardEvent, sampleOf } from "./DashboardEvents.js"
 import { DashboardSource } from "./DashboardSource.js"
 

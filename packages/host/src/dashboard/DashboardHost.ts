@@ -6,7 +6,9 @@
  * @since 0.1.0
  */
 import type { HakuRiverConfig } from "@hakuriver/sdk"
-import { Effect, Layer, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Stream from "effect/Stream"
 import { healthReport, nodeViews } from "../http/ClusterHttp.js"
 import { Store } from "../Store.js"
 import { TaskEvents } from "../TaskEvents.js"

@@ -6,9 +6,16 @@
  *
  * @since 0.1.0
  */
-import { HttpApiBuilder, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { tokenMatches } from "@hakuriver/sdk"
-import { Effect, Layer, Option, Ref, Schedule, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
+import * as Schedule from "effect/Schedule"
+import * as Stream from "effect/Stream"
 import { fileResponse, isAssetName, locate } from "./DashboardAssets.js"
 import { keepAliveFrame, toSse } from "./DashboardEvents.js"
 import * as DashboardFeed from "./DashboardFeed.js"

@@ -6,7 +6,10 @@
  * @since 0.1.0
  */
 import type { HealthReport, NodeView, Task, TaskId } from "@hakuriver/sdk"
-import { Context, type Effect, type Option, type Stream } from "effect"
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
+import type * as Stream from "effect/Stream"
 
 /**
  * The read side the dashboard needs.

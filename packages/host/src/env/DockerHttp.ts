@@ -4,9 +4,10 @@
  *
  * @since 0.1.0
  */
-import { HttpApiBuilder } from "@effect/platform"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import { type HakuRiverConfig, HostApi } from "@hakuriver/sdk"
-import { Effect, Layer } from "effect"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { TerminalRouteLive } from "../terminal/TerminalRoute.js"
 import * as EnvManager from "./EnvManager.js"
 

@@ -6,7 +6,10 @@
  * @since 0.1.0
  */
 import { type HakuRiverConfig, parseEnvName } from "@hakuriver/sdk"
-import { Effect, Either, Layer, Option } from "effect"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as EnvManager from "./EnvManager.js"
 
 /**

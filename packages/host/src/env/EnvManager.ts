@@ -21,7 +21,13 @@ import {
 } from "@hakuriver/sdk"
 import { TarballStore } from "@hakuriver/sdk/executor"
 import type Docker from "dockerode"
-import { Context, Effect, Either, Fiber, Layer, Option, Ref } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Ref from "effect/Ref"
 import { type DockerCallError, HostDocker, layer as hostDockerLayer } from "./HostDocker.js"
 
 /**

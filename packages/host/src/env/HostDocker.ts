@@ -5,7 +5,10 @@
  * @since 0.1.0
  */
 import Docker from "dockerode"
-import { Context, Effect, Layer, Schema } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
 
 /**
  * A Docker call that failed. `status` is the engine's HTTP status (404 no such object, 409

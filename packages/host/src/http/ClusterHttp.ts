@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import { HttpApiBuilder } from "@effect/platform"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import {
   Allocation,
   ClusterHealth,
@@ -14,7 +14,7 @@ import {
   NotFound,
   Ping
 } from "@hakuriver/sdk"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { emptyAllocation, allocationsOf, type NodeAllocation } from "../Scheduler.js"
 import { type NodeRecord, Store } from "../Store.js"
 import { version } from "../version.js"

@@ -4,9 +4,10 @@
  *
  * @since 0.1.0
  */
-import { HttpApiBuilder } from "@effect/platform"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import { applyReports, Conflict, HostApi, isFinal, NotFound, type StatusUpdate } from "@hakuriver/sdk"
-import { Clock, Effect } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
 import { isoOf } from "../HostConfig.js"
 import { NodeMonitor } from "../NodeMonitor.js"
 import { type StoreShape, Store } from "../Store.js"

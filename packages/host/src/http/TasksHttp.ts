@@ -3,9 +3,11 @@
  *
  * @since 0.1.0
  */
-import { HttpApiBuilder } from "@effect/platform"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import { BadRequest, HostApi, NotFound, TaskStatus } from "@hakuriver/sdk"
-import { Effect, Option, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import { Dispatcher } from "../Dispatcher.js"
 import { Logs } from "../Logs.js"
 import { Store } from "../Store.js"

@@ -11,7 +11,7 @@
 import type { HakuRiverConfig } from "@hakuriver/sdk"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { Option } from "effect"
+import * as Option from "effect/Option"
 
 /** Whether `target` is `prefix` or lies below it (both absolute, normalised). */
 const under = (prefix: string, target: string): boolean => {

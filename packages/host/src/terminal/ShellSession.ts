@@ -5,11 +5,17 @@
  *
  * @since 0.1.0
  */
-import { Socket } from "@effect/platform"
-import { NodeStream } from "@effect/platform-node"
+import * as Socket from "@effect/platform/Socket"
+import * as NodeStream from "@effect/platform-node/NodeStream"
 import { ClientFrame, ServerFrame, type ServerMessage, type TerminalSize } from "@hakuriver/sdk"
 import type Docker from "dockerode"
-import { Data, Effect, Either, Queue, Schedule, Schema, Stream } from "effect"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Queue from "effect/Queue"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import * as Stream from "effect/Stream"
 import type { Duplex } from "node:stream"
 
 /** The session broke (exec failed, the engine went away). @category errors */

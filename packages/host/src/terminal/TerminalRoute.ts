@@ -6,9 +6,14 @@
  *
  * @since 0.1.0
  */
-import { HttpApiBuilder, HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import * as HttpRouter from "@effect/platform/HttpRouter"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { type HakuRiverConfig, parseEnvName, type TerminalSize, tokenMatches } from "@hakuriver/sdk"
-import { Effect, Either, type Layer } from "effect"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import type * as Layer from "effect/Layer"
 import { EnvManager } from "../env/EnvManager.js"
 import { runSession } from "./ShellSession.js"
 

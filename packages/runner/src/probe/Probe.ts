@@ -17,7 +17,11 @@ import {
   type NumaNode,
   parseMemory
 } from "@hakuriver/sdk"
-import { Context, Effect, Either, Layer, Ref } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Ref from "effect/Ref"
 import { memoryUsage, parseMeminfo } from "./meminfo.js"
 import { defaultNodeRoot, readNumaTopology } from "./numaTopology.js"
 import { nvidiaSmiArgs, parseNvidiaSmi } from "./nvidiaSmi.js"

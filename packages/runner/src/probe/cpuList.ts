@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import { Either } from "effect"
+import * as Either from "effect/Either"
 
 /**
  * Parses a CPU list into sorted, distinct CPU numbers. An empty list (a memory-only NUMA node)

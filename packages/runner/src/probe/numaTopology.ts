@@ -8,7 +8,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { NumaNode } from "@hakuriver/sdk"
-import { Either } from "effect"
+import * as Either from "effect/Either"
 import { parseCpuList } from "./cpuList.js"
 import { parseMeminfo } from "./meminfo.js"
 

@@ -5,7 +5,8 @@
  * @since 0.1.0
  */
 import type Docker from "dockerode"
-import { Effect, Schema } from "effect"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 
 /**
  * Where the Docker engine is. With nothing set, dockerode's own default applies: `DOCKER_HOST`,

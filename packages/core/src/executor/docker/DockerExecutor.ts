@@ -13,7 +13,10 @@
  * @since 0.1.0
  */
 import * as os from "node:os"
-import { Effect, Fiber, Option, type Scope } from "effect"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import type * as Scope from "effect/Scope"
 import type { HakuRiverConfig } from "../../config/index.js"
 import type { EnvName, TaskId } from "../../domain/index.js"
 import * as EnvSync from "../../env/EnvSync.js"

@@ -7,7 +7,7 @@
  */
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import type { ExecRequest } from "../Executor.js"
 import type { DockerEngine } from "./DockerEngine.js"
 import { frameDecoder, splitTimestamp } from "./logFrames.js"

@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 
 /**
  * Calls `f` for each chunk, one at a time (the stream is paused while `f` runs), until the stream

@@ -13,7 +13,11 @@
  * @since 0.1.0
  */
 import * as os from "node:os"
-import { Deferred, Duration, Effect, Option, Schedule } from "effect"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
 import type { Task, TaskId } from "../../domain/index.js"
 import {
   type ExecRequest,

@@ -19,7 +19,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { createInterface } from "node:readline"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { cannotOpenLogs, logDirFull, minimumFreeBytes } from "../logFiles.js"
 
 /**

@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import { execFile } from "node:child_process"
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { ExecutorError } from "../Executor.js"
 
 /**
