@@ -14,7 +14,6 @@
  * @since 0.1.0
  */
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
-import * as HttpApiScalar from "@effect/platform/HttpApiScalar"
 import * as HttpServer from "@effect/platform/HttpServer"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
@@ -29,6 +28,7 @@ import {
 } from "@hakuriver/sdk"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as ApiReference from "./docs/ApiReference.js"
 import * as DashboardHost from "./dashboard/DashboardHost.js"
 import * as Dispatcher from "./Dispatcher.js"
 import { DockerGroupLive } from "./env/DockerHttp.js"
@@ -87,7 +87,7 @@ export const api = (config: HakuRiverConfig) =>
 export const routes = (config: HakuRiverConfig) =>
   Layer.mergeAll(
     HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" }),
-    HttpApiScalar.layer({ path: "/docs" }),
+    ApiReference.layer("/docs"),
     DashboardHost.layer(config),
     RequestBody.layer(),
     ReadsFirst.requestPriority,

@@ -63,8 +63,17 @@ describe("host + two runners", () => {
           expect(refused._tag).toBe("Unauthorized")
           const openapi = yield* Effect.promise(() => fetch(`${url}/openapi.json`).then((r) => r.json()))
           expect(Object.keys((openapi as { paths: object }).paths)).toContain("/tasks/wait")
-          const docs = yield* Effect.promise(() => fetch(`${url}/docs`).then((r) => r.status))
-          expect(docs).toBe(200)
+          // the reference page is built on its first request, and served again as built
+          const docs = () =>
+            Effect.promise(() =>
+              fetch(`${url}/docs`).then(async (r) => ({ status: r.status, html: await r.text() }))
+            )
+          const page = yield* docs()
+          expect(page.status).toBe(200)
+          expect(page.html).toContain('id="api-reference"')
+          expect(page.html).toContain('"/tasks/wait"')
+          expect(page.html.length).toBeGreaterThan(1_000_000)
+          expect(yield* docs()).toEqual(page)
 
           // validation: every refusal explains itself
           const bad = (fields: Record<string, unknown>) =>
