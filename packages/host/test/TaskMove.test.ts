@@ -4,28 +4,16 @@
  */
 import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
-import { allStatuses, NodeName, type Task, type TaskId } from "@hakuriver/sdk"
+import { allStatuses, NodeName, type Task } from "@hakuriver/sdk"
 import * as fc from "fast-check"
 import { Effect, Layer, Option, Queue } from "effect"
 import * as SqliteDatabase from "../src/SqliteDatabase.js"
 import * as Store from "../src/Store.js"
 import { TaskEvents } from "../src/TaskEvents.js"
 import * as TaskMove from "../src/TaskMove.js"
+import { draft, logsOf } from "./support/drafts.js"
 
-const draft: Store.TaskDraft = {
-  command: ["true"],
-  env: {},
-  cores: 1,
-  memoryBytes: null,
-  gpus: [],
-  numaNode: null,
-  target: null,
-  container: "NULL",
-  privileged: false,
-  mounts: []
-}
-
-const logs = (id: TaskId) => ({ stdout: `/s/${id}.out`, stderr: `/s/${id}.err` })
+const logs = logsOf()
 
 const status = fc.constantFrom(...allStatuses)
 const node = fc.constantFrom<string | null>(null, "node1", "node2")
