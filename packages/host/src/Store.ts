@@ -25,6 +25,7 @@ import {
   TaskStatus
 } from "@hakuriver/sdk"
 import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
@@ -36,6 +37,7 @@ import type { TaskClaim } from "./Scheduler.js"
 import * as SqliteDatabase from "./SqliteDatabase.js"
 import { type TaskChange, TaskEvents } from "./TaskEvents.js"
 import * as TaskMove from "./TaskMove.js"
+import { UnwrittenBeats } from "./UnwrittenBeats.js"
 
 /** A task id that the store does not hold. @category errors */
 export class TaskNotFound extends Schema.TaggedError<TaskNotFound>()("TaskNotFound", {
@@ -326,6 +328,9 @@ const toTask = (row: unknown): Effect.Effect<Task> =>
 
 const json = (value: unknown): string => JSON.stringify(value)
 
+/** How often the heartbeats of online nodes are written (see `UnwrittenBeats`). */
+const beatWriteInterval = Duration.seconds(1)
+
 /** The store on any `SqlClient` (runs the migrations first). */
 const make = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
@@ -348,7 +353,7 @@ const make = Effect.gen(function* () {
           executors = excluded.executors, status = 'online', last_heartbeat_at = excluded.last_heartbeat_at`.pipe(
       Effect.asVoid,
       Effect.orDie,
-      Effect.ensuring(nodesChanged),
+      Effect.ensuring(Effect.zipRight(forgetBeat(info.name), nodesChanged)),
       Effect.withSpan("Store.upsertNode")
     )
 
@@ -358,19 +363,57 @@ const make = Effect.gen(function* () {
       yield* sql`UPDATE nodes SET status = 'online', usage = ${encoded}, last_heartbeat_at = ${now} WHERE name = ${name}`
     })
 
+  const beats = new UnwrittenBeats()
+  const forgetBeat = (name: string) => Effect.sync(() => beats.forget(name))
+
+  /**
+   * Writes the beats taken since the last write, in one transaction, to nodes still online (one
+   * that went offline meanwhile keeps its status and last time).
+   */
+  const writeBeats = Effect.suspend(() => {
+    const pending = beats.pending()
+    if (pending.length === 0) return Effect.void
+    return sql
+      .withTransaction(
+        Effect.forEach(
+          pending,
+          ([name, beat]) =>
+            Effect.flatMap(
+              encodeUsage(beat.usage),
+              (usage) => sql`UPDATE nodes SET usage = ${json(usage)}, last_heartbeat_at = ${beat.at}
+                             WHERE name = ${name} AND status = 'online'`
+            ),
+          { discard: true }
+        )
+      )
+      .pipe(
+        Effect.zipRight(Effect.sync(() => beats.written(pending))),
+        Effect.catchAllCause((cause) =>
+          Effect.logWarning("cannot write heartbeats (kept for the next try)", cause)
+        )
+      )
+  })
+  yield* Effect.addFinalizer(() => writeBeats)
+  yield* Effect.forkScoped(Effect.forever(Effect.zipRight(Effect.sleep(beatWriteInterval), writeBeats)))
+
   const heartbeat = (name: string, usage: NodeUsage, now: string) =>
     // a node the kept list shows online (every write to the nodes table goes through this store,
-    // and the list is read again after any other write) needs one UPDATE, not a transaction
+    // and the list is read again after any other write) needs no statement at all: its beat is
+    // written with the others within a second; any other node's, at once, in a transaction
     // that reads its status first
     Effect.flatMap(findNode(name), (node) =>
       node?.status === "online"
-        ? Effect.as(writeHeartbeat(name, usage, now), Option.some<NodeStatus>("online"))
+        ? Effect.sync(() => {
+            beats.note(name, { usage, at: now })
+            return Option.some<NodeStatus>("online")
+          })
         : sql.withTransaction(
             Effect.gen(function* () {
               const rows = yield* sql<{ status: NodeStatus }>`SELECT status FROM nodes WHERE name = ${name}`
               const before = rows[0]
               if (before === undefined) return Option.none<NodeStatus>()
               yield* writeHeartbeat(name, usage, now)
+              beats.forget(name)
               return Option.some(before.status)
             })
           )
@@ -390,7 +433,7 @@ const make = Effect.gen(function* () {
     Effect.flatMap(sql`SELECT * FROM nodes WHERE name = ${name}`, (rows) =>
       rows[0] === undefined
         ? Effect.succeed(Option.none<NodeRecord>())
-        : Effect.map(toNode(rows[0]), Option.some)
+        : Effect.map(toNode(rows[0]), (node) => Option.fromNullable(beats.overlay([node])[0]))
     ).pipe(Effect.orDie)
 
   const nodes = new NodeListCache<NodeRecord>((n) => n.info.name)
@@ -404,7 +447,7 @@ const make = Effect.gen(function* () {
     return Effect.flatMap(sql`SELECT * FROM nodes ORDER BY name`, (rows) =>
       Effect.forEach(rows, toNode)
     ).pipe(
-      Effect.map((read) => nodes.landed(start, read)),
+      Effect.map((read) => nodes.landed(start, beats.overlay(read))),
       Effect.orDie
     )
   })
@@ -417,6 +460,9 @@ const make = Effect.gen(function* () {
       .withTransaction(
         Effect.gen(function* () {
           if (staleBefore !== undefined) {
+            // a beat taken but not written yet counts as much as a written one
+            const taken = beats.get(name)?.at
+            if (taken !== undefined && taken > staleBefore) return []
             const rows = yield* sql<{
               last: string | null
             }>`SELECT last_heartbeat_at AS last FROM nodes WHERE name = ${name}`
@@ -424,6 +470,7 @@ const make = Effect.gen(function* () {
             if (last !== null && last > staleBefore) return []
           }
           yield* sql`UPDATE nodes SET status = 'offline' WHERE name = ${name}`
+          beats.forget(name)
           const active = yield* Effect.flatMap(
             sql`SELECT * FROM tasks WHERE node = ${name} AND status IN ('assigning', 'running', 'paused') ORDER BY seq`,
             taskRows
@@ -674,7 +721,7 @@ const change = (task: Task): TaskChange => ({
  * The store on the `SqlClient` in context (SQLite or PostgreSQL).
  * @category layers
  */
-export const layer: Layer.Layer<Store, never, SqlClient.SqlClient | TaskEvents> = Layer.effect(Store, make)
+export const layer: Layer.Layer<Store, never, SqlClient.SqlClient | TaskEvents> = Layer.scoped(Store, make)
 
 /**
  * The store on a SQLite file.
