@@ -339,10 +339,11 @@ const make = Effect.gen(function* () {
 
   const taskRows = (rows: ReadonlyArray<unknown>) => Effect.forEach(rows, toTask)
 
-  const selectTask = (id: string) =>
-    Effect.flatMap(sql`SELECT * FROM tasks WHERE task_id = ${id}`, (rows) =>
-      rows[0] === undefined ? Effect.succeed(Option.none<Task>()) : Effect.map(toTask(rows[0]), Option.some)
-    )
+  /** The task of the first row, if any. */
+  const firstTask = (rows: ReadonlyArray<unknown>) =>
+    rows[0] === undefined ? Effect.succeed(Option.none<Task>()) : Effect.map(toTask(rows[0]), Option.some)
+
+  const selectTask = (id: string) => Effect.flatMap(sql`SELECT * FROM tasks WHERE task_id = ${id}`, firstTask)
 
   const upsertNode = (info: NodeInfo, now: string) =>
     sql`INSERT INTO nodes (name, url, cores, memory_bytes, numa, gpus, executors, status, usage, registered_at, last_heartbeat_at)
@@ -433,7 +434,7 @@ const make = Effect.gen(function* () {
     Effect.flatMap(sql`SELECT * FROM nodes WHERE name = ${name}`, (rows) =>
       rows[0] === undefined
         ? Effect.succeed(Option.none<NodeRecord>())
-        : Effect.map(toNode(rows[0]), (node) => Option.fromNullable(beats.overlay([node])[0]))
+        : Effect.map(toNode(rows[0]), (node) => Option.some(beats.applyTo(node)))
     ).pipe(Effect.orDie)
 
   const nodes = new NodeListCache<NodeRecord>((n) => n.info.name)
@@ -646,8 +647,7 @@ const make = Effect.gen(function* () {
           WHERE task_id = ${id} AND ${sql.in("status", move.sources)}
             ${move.reportedBy === undefined ? sql.literal("") : sql`AND node = ${move.reportedBy}`}
           RETURNING *`,
-      (rows) =>
-        rows[0] === undefined ? Effect.succeed(Option.none<Task>()) : Effect.map(toTask(rows[0]), Option.some)
+      firstTask
     )
 
   /** A move the single statement did not make: the row read in a transaction says why. */

@@ -51,12 +51,14 @@ export class UnwrittenBeats {
     for (const [name, beat] of beats) if (this.#beats.get(name) === beat) this.#beats.delete(name)
   }
 
+  /** A node as read from the table, with its beat not written yet applied. */
+  applyTo<A extends Beaten>(node: A): A {
+    const beat = this.#beats.get(node.info.name)
+    return beat === undefined ? node : { ...node, usage: beat.usage, lastHeartbeatAt: beat.at }
+  }
+
   /** Nodes as read from the table, with the beats not written yet applied. */
   overlay<A extends Beaten>(nodes: ReadonlyArray<A>): ReadonlyArray<A> {
-    if (this.#beats.size === 0) return nodes
-    return nodes.map((node) => {
-      const beat = this.#beats.get(node.info.name)
-      return beat === undefined ? node : { ...node, usage: beat.usage, lastHeartbeatAt: beat.at }
-    })
+    return this.#beats.size === 0 ? nodes : nodes.map((node) => this.applyTo(node))
   }
 }

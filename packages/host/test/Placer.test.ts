@@ -3,18 +3,17 @@
  * as room frees, and does not read an empty queue again after every task's end.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { NodeInfo, NodeName, type Task } from "@hakuriver/sdk"
+import type { Task } from "@hakuriver/sdk"
 import { Effect, Layer } from "effect"
 import { Dispatcher } from "../src/Dispatcher.js"
 import * as HostConfig from "../src/HostConfig.js"
 import * as Placer from "../src/Placer.js"
 import * as Store from "../src/Store.js"
 import { TaskEvents } from "../src/TaskEvents.js"
-import { draft, logsOf } from "./support/drafts.js"
+import { draft, logsOf, nodeInfo } from "./support/drafts.js"
 import { eventually, testConfig } from "./support/harness.js"
 
 const logs = logsOf()
-const n1 = NodeName.make("n1")
 
 /** The store, counting its reads of the queue. */
 const countingStore = (reads: { n: number }) =>
@@ -40,18 +39,7 @@ describe("Placer", () => {
     return Effect.gen(function* () {
       const store = yield* Store.Store
       const placer = yield* Placer.Placer
-      yield* store.upsertNode(
-        new NodeInfo({
-          name: n1,
-          url: "http://127.0.0.1:1",
-          cores: 1,
-          memoryBytes: 1_000_000_000,
-          numa: [],
-          gpus: [],
-          executors: ["process"]
-        }),
-        "t0"
-      )
+      yield* store.upsertNode(nodeInfo("n1", 1), "t0")
       yield* placer.wake
       const { tasks } = yield* store.submit([draft, draft], logs, "t0", 1)
       const [a, b] = tasks.map((t) => t.taskId)

@@ -6,26 +6,12 @@
 import * as path from "node:path"
 import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
-import { NodeInfo, NodeName, NodeUsage } from "@hakuriver/sdk"
 import { Effect, Layer, Option, TestClock } from "effect"
 import * as SqliteDatabase from "../src/SqliteDatabase.js"
 import * as Store from "../src/Store.js"
 import { TaskEvents } from "../src/TaskEvents.js"
+import { nodeInfo as node, usageAt as usage } from "./support/drafts.js"
 import { tempDir } from "./support/harness.js"
-
-const node = (name: string) =>
-  new NodeInfo({
-    name: NodeName.make(name),
-    url: "http://127.0.0.1:1",
-    cores: 2,
-    memoryBytes: 1_000_000_000,
-    numa: [],
-    gpus: [],
-    executors: ["process"]
-  })
-
-const usage = (cpuPercent: number) =>
-  new NodeUsage({ cpuPercent, memoryUsedBytes: 1, memoryPercent: 1, temperatures: [], gpus: [] })
 
 /** The store on `file`, and the same file's SqlClient to look at the rows themselves. */
 const storeAt = (file: string) =>

@@ -73,6 +73,8 @@ export const make = (options: StatusOutboxOptions) =>
     const initial = Option.getOrElse(yield* readJsonFile(options.file, Stored), () => [])
     const queue = yield* Ref.make<ReadonlyArray<Encoded<StatusUpdate>>>(initial.map(encode))
     const updates = Effect.map(Ref.get(queue), (items) => items.map((item) => item.value))
+    /** Whether the queue holds only starts (`running`); true when it is empty. */
+    const onlyStarts = Effect.map(Ref.get(queue), (items) => items.every((i) => i.value.status === "running"))
     const wake = yield* Queue.sliding<void>(1)
     const persist = Effect.flatMap(Ref.get(queue), (items) => writeJsonList(options.file, items))
     const maxBackoff = Duration.decode(options.maxBackoff ?? "5 seconds")
@@ -84,7 +86,7 @@ export const make = (options: StatusOutboxOptions) =>
      * Answers with how many were sent.
      */
     const sendHead = Effect.gen(function* () {
-      const batch = (yield* updates).slice(0, batchLimit)
+      const batch = (yield* Ref.get(queue)).slice(0, batchLimit).map((item) => item.value)
       const [first, ...rest] = batch
       if (first === undefined) return 0
       const outcomes = yield* client.runners.reportStatuses({
@@ -105,18 +107,16 @@ export const make = (options: StatusOutboxOptions) =>
     )
 
     const sender = Effect.gen(function* () {
-      const items = yield* updates
-      if (items.length === 0) {
+      if ((yield* Ref.get(queue)).length === 0) {
         yield* Queue.take(wake)
         return
       }
       // only starts so far: a moment for an end to join them (the next push wakes this at once;
       // a wake-up left from the pushes already seen is dropped first). Anything else (an end, a
       // pause) goes at once: a late `paused` would undo a resume the host has already made.
-      const onlyStarts = (all: ReadonlyArray<StatusUpdate>) => all.every((u) => u.status === "running")
-      if (onlyStarts(items)) {
+      if (yield* onlyStarts) {
         yield* Queue.takeAll(wake)
-        if (onlyStarts(yield* updates)) yield* Effect.ignore(Effect.timeout(Queue.take(wake), gather))
+        if (yield* onlyStarts) yield* Effect.ignore(Effect.timeout(Queue.take(wake), gather))
       }
       const sent = yield* sendHead
       // only the tail grows meanwhile: the sent reports are still the head
