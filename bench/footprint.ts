@@ -1,16 +1,27 @@
 /**
  * Footprint: idle RSS of a host and a runner after start and after a run of tasks, and cold
- * starts of `hakuriver --help` and of `hakuriver up` until it accepts a task — next to the floor
- * of starting Node itself.
+ * starts of `hakuriver --help` and of `hakuriver up` until it accepts a task — next to the floors
+ * of Node itself: a bare `node:http` server's idle RSS, and `node -e 0`'s start.
  */
 import { execFileSync } from "node:child_process"
 import { performance } from "node:perf_hooks"
 import { connect } from "@hakuriver/sdk"
-import { cliPath, clusterEnv, freePort, rssOf, startCli, stop, tempDir, up } from "./lib/cluster.js"
+import {
+  cliPath,
+  clusterEnv,
+  freePort,
+  rssOf,
+  startBareHost,
+  startCli,
+  stop,
+  tempDir,
+  up
+} from "./lib/cluster.js"
 import { pool } from "./lib/floor.js"
 import { summarize } from "./lib/stats.js"
 
 export interface FootprintResult {
+  readonly bareServerIdleMB: number
   readonly hostIdleMB: number
   readonly runnerIdleMB: number
   readonly hostAfterMB: number
@@ -42,6 +53,12 @@ export const footprint = async (tasks: number): Promise<FootprintResult> => {
   const upUntilTaskMs = performance.now() - t0
   await embedded.close()
 
+  // the floor of a serving process: Node's bare HTTP server, idle
+  const bare = await startBareHost(await freePort(), 5)
+  await settle()
+  const bareServerIdle = rssOf(bare.child.pid!)
+  await stop(bare)
+
   const dir = tempDir("hr-bench-fp-")
   const hostPort = await freePort()
   const host = await startCli(["host"], clusterEnv({ dataDir: dir.path, hostPort }), /listening on/)
@@ -63,6 +80,7 @@ export const footprint = async (tasks: number): Promise<FootprintResult> => {
     await c.wait(ids, { pollInterval: 60 })
     await settle()
     const result: FootprintResult = {
+      bareServerIdleMB: mb(bareServerIdle),
       hostIdleMB: mb(hostIdle),
       runnerIdleMB: mb(runnerIdle),
       hostAfterMB: mb(rssOf(host.child.pid!)),
@@ -72,7 +90,10 @@ export const footprint = async (tasks: number): Promise<FootprintResult> => {
       helpMs: Math.round(helpMs),
       upUntilTaskMs: Math.round(upUntilTaskMs)
     }
-    console.log(`  idle RSS: host ${result.hostIdleMB} MB, runner ${result.runnerIdleMB} MB`)
+    console.log(
+      `  idle RSS: host ${result.hostIdleMB} MB, runner ${result.runnerIdleMB} MB; ` +
+        `a bare node:http server ${result.bareServerIdleMB} MB (floor): +${mb(hostIdle - bareServerIdle)} / +${mb(runnerIdle - bareServerIdle)} MB`
+    )
     console.log(`  after ${tasks} tasks: host ${result.hostAfterMB} MB, runner ${result.runnerAfterMB} MB`)
     console.log(
       `  cold start: node -e 0 ${result.nodeStartMs} ms (floor), hakuriver --help ${result.helpMs} ms (+${result.helpMs - result.nodeStartMs}), ` +

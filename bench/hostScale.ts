@@ -10,7 +10,16 @@ import type { AddressInfo } from "node:net"
 import { performance } from "node:perf_hooks"
 import { Either } from "effect"
 import { Agent, request } from "undici"
-import { clusterEnv, cpuMsOf, freePort, rssOf, startCli, stop, tempDir } from "./lib/cluster.js"
+import {
+  clusterEnv,
+  cpuMsOf,
+  freePort,
+  rssOf,
+  startBareHost,
+  startCli,
+  stop,
+  tempDir
+} from "./lib/cluster.js"
 import { pool } from "./lib/floor.js"
 import { summarize } from "./lib/stats.js"
 import { Scheduler } from "@hakuriver/host"
@@ -98,6 +107,58 @@ const heartbeat = (name: string) => ({
   runningTaskIds: []
 })
 
+/** Simulated runners that register with `hostUrl` and heartbeat on the interval until stopped. */
+const simulatedRunners = async (hostUrl: string, runnerUrl: string, runners: number) => {
+  const names = Array.from({ length: runners }, (_, i) => `sim${String(i).padStart(4, "0")}`)
+  const heartbeatMs: Array<number> = []
+  // one agent per simulated runner: a real runner is one process with its own connection
+  const agents = names.map(() => new Agent())
+  let beating = true
+  await pool(runners, 16, (i) => call(`${hostUrl}/nodes/register`, nodeInfo(names[i]!, runnerUrl), agents[i]))
+  const beats = names.map(async (name, i) => {
+    await new Promise((r) => setTimeout(r, (i / runners) * HEARTBEAT_S * 1000))
+    while (beating) {
+      await timed(heartbeatMs, () => call(`${hostUrl}/nodes/${name}/heartbeat`, heartbeat(name), agents[i]))
+      await new Promise((r) => setTimeout(r, HEARTBEAT_S * 1000))
+    }
+  })
+  return {
+    heartbeatMs,
+    stop: async () => {
+      beating = false
+      await Promise.race([Promise.all(beats), new Promise((r) => setTimeout(r, HEARTBEAT_S * 1000 + 1000))])
+      await Promise.all(agents.map((a) => a.close()))
+    }
+  }
+}
+
+/** Percent of one core that `pid` spends over `windowS` of heartbeats, after one interval to settle. */
+const heartbeatCpu = async (pid: number, windowS: number): Promise<number> => {
+  await new Promise((r) => setTimeout(r, HEARTBEAT_S * 1000))
+  const cpu0 = cpuMsOf(pid)
+  const w0 = performance.now()
+  await new Promise((r) => setTimeout(r, windowS * 1000))
+  return Math.round(((cpuMsOf(pid) - cpu0) / (performance.now() - w0)) * 1000) / 10
+}
+
+/**
+ * The heartbeat floor: the same simulated runners heartbeating to Node's bare HTTP server
+ * (`lib/bareHost.mjs`: JSON in, JSON out, nothing else), percent of one core.
+ */
+export const heartbeatFloor = async (runners: number, windowS: number): Promise<number> => {
+  const port = await freePort()
+  const bare = await startBareHost(port, HEARTBEAT_S)
+  try {
+    const sims = await simulatedRunners(`http://127.0.0.1:${port}`, "http://127.0.0.1:9", runners)
+    const percent = await heartbeatCpu(bare.child.pid!, windowS)
+    await sims.stop()
+    console.log(`  ${runners} runners heartbeating to a bare node:http server (floor): ${percent}% of a core`)
+    return percent
+  } finally {
+    await stop(bare)
+  }
+}
+
 export const hostScale = async (runners: number, tasks: number, windowS: number): Promise<ScaleResult> => {
   const dir = tempDir("hr-bench-scale-")
   const hostPort = await freePort()
@@ -115,27 +176,12 @@ export const hostScale = async (runners: number, tasks: number, windowS: number)
     completed++
   })
   const simUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  const names = Array.from({ length: runners }, (_, i) => `sim${String(i).padStart(4, "0")}`)
-  const heartbeatMs: Array<number> = []
-  // one agent per simulated runner: a real runner is one process with its own connection
-  const agents = names.map(() => new Agent())
-  let beating = true
+  let sims: Awaited<ReturnType<typeof simulatedRunners>> | undefined
   try {
-    await pool(runners, 16, (i) => call(`${hostUrl}/nodes/register`, nodeInfo(names[i]!, simUrl), agents[i]))
-    const beats = names.map(async (name, i) => {
-      await new Promise((r) => setTimeout(r, (i / runners) * HEARTBEAT_S * 1000))
-      while (beating) {
-        await timed(heartbeatMs, () => call(`${hostUrl}/nodes/${name}/heartbeat`, heartbeat(name), agents[i]))
-        await new Promise((r) => setTimeout(r, HEARTBEAT_S * 1000))
-      }
-    })
+    sims = await simulatedRunners(hostUrl, simUrl, runners)
     const pid = host.child.pid!
     // window A: heartbeats only
-    await new Promise((r) => setTimeout(r, HEARTBEAT_S * 1000))
-    const cpu0 = cpuMsOf(pid)
-    const w0 = performance.now()
-    await new Promise((r) => setTimeout(r, windowS * 1000))
-    const heartbeatCpu = ((cpuMsOf(pid) - cpu0) / (performance.now() - w0)) * 100
+    const heartbeatCpuPercent = await heartbeatCpu(pid, windowS)
 
     // burst: tasks submitted, statuses read while they run
     const submitMs: Array<number> = []
@@ -166,11 +212,11 @@ export const hostScale = async (runners: number, tasks: number, windowS: number)
       runners,
       tasks,
       hostRssMB: Math.round(rssOf(pid) / 1e6),
-      heartbeatCpuPercentOfCore: Math.round(heartbeatCpu * 10) / 10,
+      heartbeatCpuPercentOfCore: heartbeatCpuPercent,
       burstCpuPercentOfCore: Math.round(burstCpu),
       submitP99Ms: Math.round(summarize(submitMs).p99 * 10) / 10,
       statusP99Ms: Math.round(summarize(statusMs).p99 * 10) / 10,
-      heartbeatP99Ms: Math.round(summarize(heartbeatMs).p99 * 10) / 10,
+      heartbeatP99Ms: Math.round(summarize(sims.heartbeatMs).p99 * 10) / 10,
       completedPerS: Math.round((completed / burstMs) * 1000)
     }
     console.log(
@@ -178,16 +224,40 @@ export const hostScale = async (runners: number, tasks: number, windowS: number)
         `burst ${result.burstCpuPercentOfCore}%; p99 submit ${result.submitP99Ms} ms, status ${result.statusP99Ms} ms, ` +
         `heartbeat ${result.heartbeatP99Ms} ms; ${result.completedPerS} tasks/s (${completed}/${tasks} done)`
     )
-    beating = false
-    await Promise.race([Promise.all(beats), new Promise((r) => setTimeout(r, HEARTBEAT_S * 1000 + 1000))])
     return result
   } finally {
-    beating = false
+    await sims?.stop()
     server.close()
-    await Promise.all(agents.map((a) => a.close()))
     await stop(host)
     dir.remove()
   }
+}
+
+/**
+ * The grid of host-scale runs, each with the heartbeat floor of its runner count (measured once
+ * per count, in the same run) and ours as a multiple of it.
+ */
+export const hostScaleGrid = async (
+  grid: ReadonlyArray<readonly [runners: number, tasks: number]>,
+  windowS: number
+): Promise<
+  Array<ScaleResult & { readonly heartbeatFloorPercentOfCore: number; readonly heartbeatToFloor: number }>
+> => {
+  const floors = new Map<number, number>()
+  for (const [runners] of grid) {
+    if (!floors.has(runners)) floors.set(runners, await heartbeatFloor(runners, windowS))
+  }
+  const rows = []
+  for (const [runners, tasks] of grid) {
+    const row = await hostScale(runners, tasks, windowS)
+    const floor = floors.get(runners)!
+    const heartbeatToFloor = Math.round((row.heartbeatCpuPercentOfCore / floor) * 10) / 10
+    console.log(
+      `    heartbeats: ${row.heartbeatCpuPercentOfCore}% against the floor's ${floor}% (×${heartbeatToFloor})`
+    )
+    rows.push({ ...row, heartbeatFloorPercentOfCore: floor, heartbeatToFloor })
+  }
+  return rows
 }
 
 /** Pure placement time per task (µs) for a node count, at a given number of busy nodes. */

@@ -9,7 +9,7 @@ import { cpus, totalmem } from "node:os"
 import { fileURLToPath } from "node:url"
 import { dispatch } from "./dispatch.js"
 import { footprint } from "./footprint.js"
-import { hostScale, placementMicros } from "./hostScale.js"
+import { hostScaleGrid, placementMicros } from "./hostScale.js"
 import { opsPerTask } from "./opsPerTask.js"
 import { placementRound } from "./placementRound.js"
 import { cliPath, removeTempDirs } from "./lib/cluster.js"
@@ -106,11 +106,7 @@ await section("placement", async () => {
   }
   return { pure: rows, rounds }
 })
-await section("host-scale", async () => {
-  const rows = []
-  for (const [runners, tasks] of sizes.scale) rows.push(await hostScale(runners, tasks, sizes.window))
-  return rows
-})
+await section("host-scale", () => hostScaleGrid(sizes.scale, sizes.window))
 await section("footprint", () => footprint(sizes.footprint))
 
 removeTempDirs()

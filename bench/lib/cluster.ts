@@ -3,10 +3,11 @@ import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { basename, join } from "node:path"
 import { fileURLToPath } from "node:url"
 
 export const cliPath = fileURLToPath(new URL("../../packages/cli/dist/hakuriver.js", import.meta.url))
+const bareHostPath = fileURLToPath(new URL("./bareHost.mjs", import.meta.url))
 
 export interface Proc {
   readonly child: ChildProcess
@@ -36,22 +37,24 @@ const profileArgs = (args: ReadonlyArray<string>): ReadonlyArray<string> => {
   return dir ? [...extra, "--cpu-prof", `--cpu-prof-dir=${join(dir, args[0] ?? "cli")}`] : extra
 }
 
-/** Starts the CLI with args and env, resolving once its output matches `ready`. */
-export const startCli = (
+/** Starts a Node script with args and env, resolving once its output matches `ready`. */
+export const startNode = (
+  script: string,
   args: ReadonlyArray<string>,
   env: Record<string, string>,
   ready: RegExp,
   timeoutMs = 60_000
 ): Promise<Proc & { readonly match: RegExpMatchArray }> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...profileArgs(args), cliPath, ...args], {
+    const child = spawn(process.execPath, [...profileArgs(args), script, ...args], {
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"]
     })
+    const name = `${basename(script)} ${args.join(" ")}`
     let out = ""
     const timer = setTimeout(() => {
       child.kill("SIGKILL")
-      reject(new Error(`hakuriver ${args.join(" ")} did not become ready:\n${out}`))
+      reject(new Error(`${name} did not become ready:\n${out}`))
     }, timeoutMs)
     const onData = (chunk: Buffer) => {
       out += chunk.toString()
@@ -65,9 +68,21 @@ export const startCli = (
     child.stderr.on("data", onData)
     child.once("exit", (code) => {
       clearTimeout(timer)
-      reject(new Error(`hakuriver ${args.join(" ")} exited with ${code}:\n${out}`))
+      reject(new Error(`${name} exited with ${code}:\n${out}`))
     })
   })
+
+/** Starts the CLI with args and env, resolving once its output matches `ready`. */
+export const startCli = (
+  args: ReadonlyArray<string>,
+  env: Record<string, string>,
+  ready: RegExp,
+  timeoutMs = 60_000
+): Promise<Proc & { readonly match: RegExpMatchArray }> => startNode(cliPath, args, env, ready, timeoutMs)
+
+/** The floor of a host: Node's bare HTTP server answering register and heartbeat (`bareHost.mjs`). */
+export const startBareHost = (port: number, heartbeatS: number): Promise<Proc> =>
+  startNode(bareHostPath, [String(port), String(heartbeatS)], {}, /listening on/)
 
 /** Stops a child and waits for it. */
 export const stop = (proc: Proc): Promise<void> =>
