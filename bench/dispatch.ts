@@ -42,7 +42,9 @@ export const dispatch = async (
     const container = executor === "docker" ? "bench" : "NULL"
     if (executor === "docker") prepareBenchEnv(join(cluster.dataDir, "shared"))
     if (executor === "docker") floorSamples = await dockerFloor(cluster.dataDir, tasks, command)
-    else for (let i = 0; i < tasks; i++) floorSamples.push(await timedSpawn(command))
+    else
+      for (let i = 0; i < tasks; i++)
+        floorSamples.push(await timedSpawn(command, join(cluster.dataDir, "floor")))
     // warm-up
     for (let i = 0; i < 5; i++) {
       const { taskIds } = await client.submit({ command, container })
@@ -74,7 +76,7 @@ export const dispatch = async (
       overheadCompleted: overhead(clientCompleted, floor)
     }
     console.log(
-      `  floor (${executor === "docker" ? "dockerode create+start+wait+remove" : "spawn true"}): ${fmt(floor)}`
+      `  floor (${executor === "docker" ? "dockerode create+start+wait+remove" : "spawn true, logs to new files"}): ${fmt(floor)}`
     )
     console.log(`  client submit→completed:  ${fmt(clientCompleted)}`)
     console.log(`  host submit→running:      ${fmt(result.hostRunning)}`)

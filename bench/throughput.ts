@@ -145,7 +145,7 @@ export const throughput = async (
     const floorMs =
       executor === "docker"
         ? await pool(tasks, concurrency, (i) => dockerOnce(100_000 + i, command, dir.path))
-        : await pool(tasks, concurrency, () => timedSpawn(command))
+        : await pool(tasks, concurrency, () => timedSpawn(command, join(dir.path, "floor")))
     const result: ThroughputResult = {
       executor,
       tasks,
