@@ -14,6 +14,7 @@ import { opsPerTask } from "./opsPerTask.js"
 import { placementRound } from "./placementRound.js"
 import { cliPath, removeTempDirs } from "./lib/cluster.js"
 import { throughput } from "./throughput.js"
+import { timeline } from "./timeline.js"
 
 const args = process.argv.slice(2)
 const quick = args.includes("--quick")
@@ -27,6 +28,7 @@ if (!existsSync(cliPath)) execFileSync("npm", ["run", "-s", "build"], { cwd: roo
 const sizes = quick
   ? {
       dispatch: 30,
+      timeline: 20,
       ops: 50,
       throughput: 200,
       dockerThroughput: 40,
@@ -40,6 +42,7 @@ const sizes = quick
     }
   : {
       dispatch: 200,
+      timeline: 100,
       ops: 200,
       throughput: 1000,
       dockerThroughput: 200,
@@ -89,6 +92,7 @@ const section = async (name: string, f: () => Promise<unknown>) => {
 
 await section("ops-per-task", () => opsPerTask(sizes.ops))
 await section("dispatch-process", () => dispatch("process", sizes.dispatch))
+await section("timeline", () => timeline(sizes.timeline))
 await section("dispatch-docker", () => dispatch("docker", quick ? 20 : sizes.dispatch))
 await section("throughput-process", () => throughput("process", sizes.throughput))
 await section("throughput-docker", () => throughput("docker", sizes.dockerThroughput))

@@ -24,7 +24,7 @@ import {
   type HakuRiverConfig,
   HostApi,
   routeNotFoundAsJson,
-  untraced
+  serverTracing
 } from "@hakuriver/sdk"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -121,7 +121,7 @@ export const layer = (config: HakuRiverConfig) =>
       })
     ),
     Layer.merge(Exposure.warnLayer("host", config.network.host_bind_ip, config.security.token)),
-    untraced,
+    serverTracing,
     ReadsFirst.onTurnScheduler()
   )
 

@@ -28,7 +28,7 @@ import {
   NodeName,
   RunnerApi,
   routeNotFoundAsJson,
-  untraced
+  serverTracing
 } from "@hakuriver/sdk"
 import type { Executors } from "@hakuriver/sdk/executor"
 import * as Duration from "effect/Duration"
@@ -124,7 +124,7 @@ export const layerWith = (config: HakuRiverConfig): Layer.Layer<never, RunnerSta
       return Layer.flatMap(http, () => link).pipe(
         Layer.provide(services),
         Layer.merge(Exposure.warnLayer("runner", config.network.runner_bind_ip, token)),
-        untraced
+        serverTracing
       )
     })
   )

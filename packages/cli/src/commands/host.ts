@@ -9,6 +9,7 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { configOption } from "../options.js"
+import { withTraceFile } from "../traceFile.js"
 import { loadConfigOf } from "./loadConfigOf.js"
 
 /**
@@ -26,8 +27,10 @@ export const host = Command.make("host", { config: configOption }, (o) =>
     }).pipe(
       Effect.provide(
         // loaded on demand, so that client commands start fast
-        Layer.unwrapEffect(
-          Effect.promise(() => import("@hakuriver/host")).pipe(Effect.map(({ Host }) => Host.layer(config)))
+        withTraceFile(
+          Layer.unwrapEffect(
+            Effect.promise(() => import("@hakuriver/host")).pipe(Effect.map(({ Host }) => Host.layer(config)))
+          )
         )
       )
     )
@@ -36,6 +39,7 @@ export const host = Command.make("host", { config: configOption }, (o) =>
   Command.withDescription(
     "Run the host: the API for clients and runners, the SQLite store, the scheduler and the node\n" +
       "monitor. Usually run as a service (hakuriver init service --host).\n\n" +
+      "HAKURIVER_TRACE_FILE=FILE writes every span of the host to FILE, one JSON line each.\n\n" +
       "Example:\n  hakuriver host --config /etc/hakuriver/config.toml"
   )
 )

@@ -9,6 +9,7 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { configOption } from "../options.js"
+import { withTraceFile } from "../traceFile.js"
 import { loadConfigOf } from "./loadConfigOf.js"
 
 /**
@@ -26,9 +27,11 @@ export const runner = Command.make("runner", { config: configOption }, (o) =>
     }).pipe(
       Effect.provide(
         // loaded on demand, so that client commands start fast
-        Layer.unwrapEffect(
-          Effect.promise(() => import("@hakuriver/runner")).pipe(
-            Effect.map(({ Runner }) => Runner.layer(config))
+        withTraceFile(
+          Layer.unwrapEffect(
+            Effect.promise(() => import("@hakuriver/runner")).pipe(
+              Effect.map(({ Runner }) => Runner.layer(config))
+            )
           )
         )
       )
@@ -38,6 +41,7 @@ export const runner = Command.make("runner", { config: configOption }, (o) =>
   Command.withDescription(
     "Run a runner on this machine: it registers with the host, sends heartbeats and runs the tasks\n" +
       "placed on it. Usually run as a service (hakuriver init service --runner).\n\n" +
+      "HAKURIVER_TRACE_FILE=FILE writes every span of the runner to FILE, one JSON line each.\n\n" +
       "Example:\n  hakuriver runner --config /etc/hakuriver/config.toml"
   )
 )

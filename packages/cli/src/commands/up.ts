@@ -11,6 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { awaitRunner, embeddedConfig, layer } from "../embedded/EmbeddedCluster.js"
 import { configOption } from "../options.js"
+import { withTraceFile } from "../traceFile.js"
 import { loadConfigOf } from "./loadConfigOf.js"
 
 /**
@@ -71,13 +72,14 @@ export const up = Command.make(
           ].join("\n")
         )
         return yield* Effect.never
-      }).pipe(Effect.provide(layer(config)))
+      }).pipe(Effect.provide(withTraceFile(layer(config))))
     })
 ).pipe(
   Command.withDescription(
     "Start a host and one local runner in this process (the one-machine cluster): SQLite, the\n" +
       "shared dir and the temp dir live in the data dir. Tasks run in Docker when an engine answers,\n" +
       "else through systemd, else as plain processes.\n\n" +
+      "HAKURIVER_TRACE_FILE=FILE writes every span of the servers to FILE, one JSON line each.\n\n" +
       "Examples:\n  hakuriver up\n  hakuriver up --data-dir /tmp/hr --port 0 --executor process"
   )
 )

@@ -1,0 +1,107 @@
+/**
+ * Where a trivial task's time goes: `hakuriver up` (process executor) with `HAKURIVER_TRACE_FILE`,
+ * tasks submitted one at a time, and each span of the task's way placed on a timeline from the
+ * client's submit (median start and end over the tasks). Tracing costs time of its own, so the
+ * total here is above the dispatch section's: read the steps against each other.
+ */
+import { readFileSync } from "node:fs"
+import { join } from "node:path"
+import { performance } from "node:perf_hooks"
+import { connect } from "@hakuriver/sdk"
+import { tempDir, up } from "./lib/cluster.js"
+import { summarize } from "./lib/stats.js"
+
+export interface TimelineStep {
+  readonly step: string
+  /** Milliseconds from the client's submit: median start and end over the tasks. */
+  readonly startMs: number
+  readonly endMs: number
+  /** In how many of the tasks the step was seen. */
+  readonly seen: number
+}
+
+interface SpanLine {
+  readonly name: string
+  readonly start: number
+  readonly end: number
+  readonly attributes: Record<string, unknown>
+}
+
+const nowMicros = () => Math.round((performance.timeOrigin + performance.now()) * 1000)
+
+/** A span's step: its name, with the route of an HTTP span and the side (host or runner) it serves or calls. */
+const stepOf = (span: SpanLine, hostUrl: string) => {
+  const route = span.attributes["http.route"] ?? span.attributes["url.path"]
+  const url = span.attributes["url.full"]
+  if (typeof route !== "string" || !span.name.startsWith("http.")) return span.name
+  const side = typeof url === "string" && url.startsWith(hostUrl) ? "host" : "runner"
+  return `${span.name} ${route} (${span.name.startsWith("http.client") ? "to the " : ""}${side})`
+}
+
+export const timeline = async (tasks: number): Promise<ReadonlyArray<TimelineStep>> => {
+  const dir = tempDir("hr-bench-tl-")
+  const file = join(dir.path, "spans.jsonl")
+  const traced = await up("process", { HAKURIVER_TRACE_FILE: file })
+  const windows: Array<{ readonly t0: number; readonly submitted: number; readonly done: number }> = []
+  try {
+    const client = connect({ url: traced.url })
+    for (let i = 0; i < 5; i++)
+      await client.wait((await client.submit({ command: ["true"], container: "NULL" })).taskIds)
+    for (let i = 0; i < tasks; i++) {
+      const t0 = nowMicros()
+      const { taskIds } = await client.submit({ command: ["true"], container: "NULL" })
+      const submitted = nowMicros()
+      await client.wait(taskIds)
+      windows.push({ t0, submitted, done: nowMicros() })
+      // apart, so that no task's spans fall into the next one's window
+      await new Promise((r) => setTimeout(r, 20))
+    }
+  } finally {
+    await traced.close()
+    dir.remove()
+  }
+  const spans = readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => JSON.parse(l) as SpanLine)
+    .sort((a, b) => a.start - b.start)
+  const steps = new Map<string, { starts: Array<number>; ends: Array<number> }>()
+  const add = (step: string, start: number, end: number) => {
+    const s = steps.get(step) ?? { starts: [], ends: [] }
+    s.starts.push(start / 1000)
+    s.ends.push(end / 1000)
+    steps.set(step, s)
+  }
+  for (const w of windows) {
+    add("(client) submit answered", w.submitted - w.t0, w.submitted - w.t0)
+    add("(client) wait answered", w.done - w.t0, w.done - w.t0)
+    const count = new Map<string, number>()
+    for (const span of spans) {
+      if (span.start < w.t0 || span.start > w.done) continue
+      const step = stepOf(span, traced.url)
+      const n = (count.get(step) ?? 0) + 1
+      count.set(step, n)
+      add(n === 1 ? step : `${step} (${n})`, span.start - w.t0, span.end - w.t0)
+    }
+  }
+  const round = (x: number) => Math.round(x * 100) / 100
+  const rows = [...steps]
+    // a step of most tasks, not a heartbeat that fell into a few windows
+    .filter(([, s]) => s.starts.length >= windows.length * 0.8)
+    .map(([step, s]) => ({
+      step,
+      startMs: round(summarize(s.starts).p50),
+      endMs: round(summarize(s.ends).p50),
+      seen: s.starts.length
+    }))
+    .sort((a, b) => a.startMs - b.startMs || b.endMs - a.endMs)
+  console.log(`  a trivial task's way, traced (median ms from the client's submit, n=${windows.length}):`)
+  for (const r of rows) {
+    const span =
+      r.endMs === r.startMs
+        ? ""
+        : ` → ${r.endMs.toFixed(2).padStart(7)} (${(r.endMs - r.startMs).toFixed(2)})`
+    console.log(`  ${r.startMs.toFixed(2).padStart(7)}${span.padEnd(20)}  ${r.step}`)
+  }
+  return rows
+}
