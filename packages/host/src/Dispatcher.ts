@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { Conflict, NotFound, type Task, type TaskId, Unavailable } from "@hakuriver/sdk"
+import { Conflict, NotFound, type Task, type TaskId, Unavailable, Withdrawal } from "@hakuriver/sdk"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
@@ -104,17 +104,25 @@ const make = Effect.gen(function* () {
     const client = yield* clientOf(task)
     if (Option.isNone(client)) return yield* requeue(task, "the node is not known")
     const runner = client.value
-    /** The request may have reached the runner (no answer came): ask it before queueing again. */
-    const verify = (why: string) =>
-      runner.tasks.running().pipe(
-        Effect.timeout(runTimeout),
-        Effect.option,
-        Effect.flatMap((running) =>
-          Option.isSome(running) && running.value.includes(task.taskId)
-            ? accepted(task, runner)
-            : requeue(task, why)
+    /**
+     * The request may have reached the runner (no answer came): withdraw this attempt before
+     * queueing the task again. The runner answers `running` if it has started it; otherwise it
+     * refuses the attempt from then on, so a request that is late, or still being prepared
+     * there, does not start it beside the next attempt. An unreachable runner is queued around
+     * too (a copy it starts later is stopped by its next heartbeat's answer).
+     */
+    const withdraw = (why: string) =>
+      runner.tasks
+        .withdraw({ path: { id: task.taskId }, payload: new Withdrawal({ attempt: task.attempt }) })
+        .pipe(
+          Effect.timeout(runTimeout),
+          Effect.option,
+          Effect.flatMap((answer) =>
+            Option.isSome(answer) && answer.value.outcome === "running"
+              ? accepted(task, runner)
+              : requeue(task, why)
+          )
         )
-      )
     yield* runner.tasks.run({ payload: task }).pipe(
       Effect.timeoutFail({
         duration: runTimeout,
@@ -130,7 +138,7 @@ const make = Effect.gen(function* () {
                 accepted(task, runner)
               : e._tag === "Unavailable" || e._tag === "Unauthorized"
                 ? requeue(task, e.message)
-                : verify(e.message)
+                : withdraw(e.message)
       })
     )
   })

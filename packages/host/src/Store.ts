@@ -235,7 +235,8 @@ const TaskRow = Schema.Struct({
   started_at: Schema.NullOr(Schema.String),
   finished_at: Schema.NullOr(Schema.String),
   stdout_path: Schema.String,
-  stderr_path: Schema.String
+  stderr_path: Schema.String,
+  attempt: Schema.NonNegativeInt
 })
 
 const ClaimRow = TaskRow.pick(
@@ -319,7 +320,8 @@ const toTask = (row: unknown): Effect.Effect<Task> =>
           startedAt: r.started_at,
           finishedAt: r.finished_at,
           stdoutPath: r.stdout_path,
-          stderrPath: r.stderr_path
+          stderrPath: r.stderr_path,
+          attempt: r.attempt
         },
         // the row was just decoded: validating the fields again cost as much as the decode
         true
@@ -537,7 +539,8 @@ const make = Effect.gen(function* () {
                   startedAt: null,
                   finishedAt: null,
                   stdoutPath: logs.stdout,
-                  stderrPath: logs.stderr
+                  stderrPath: logs.stderr,
+                  attempt: 0
                 },
                 // the drafts were decoded from the request (and checked): not validated again
                 true
@@ -643,7 +646,7 @@ const make = Effect.gen(function* () {
             started_at = COALESCE(started_at,
               CASE WHEN status = ${"assigning"} THEN ${move.startedFromAssigning} ELSE ${move.startedOtherwise} END),
             finished_at = ${move.finishedAt}, exit_code = ${column("exit_code", move.exitCode)},
-            error = ${column("error", move.error)}
+            error = ${column("error", move.error)}, attempt = attempt + ${move.attemptAdds}
           WHERE task_id = ${id} AND ${sql.in("status", move.sources)}
             ${move.reportedBy === undefined ? sql.literal("") : sql`AND node = ${move.reportedBy}`}
           RETURNING *`,
@@ -667,7 +670,8 @@ const make = Effect.gen(function* () {
           case "Moves": {
             const after = TaskMove.applyTo(move, current)
             yield* sql`UPDATE tasks SET status = ${after.status}, node = ${after.node}, started_at = ${after.startedAt},
-                         finished_at = ${after.finishedAt}, exit_code = ${after.exitCode}, error = ${after.error}
+                         finished_at = ${after.finishedAt}, exit_code = ${after.exitCode}, error = ${after.error},
+                         attempt = ${after.attempt}
                        WHERE task_id = ${id}`
             return { task: new Task({ ...current, ...after }, true), changed: true }
           }

@@ -58,6 +58,8 @@ export interface MovePlan {
   readonly finishedAt: string | null
   readonly exitCode: Column<number | null>
   readonly error: Column<string | null>
+  /** Added to the row's attempt: 1 for a placement (a move to `assigning`), else 0. */
+  readonly attemptAdds: 0 | 1
 }
 
 /**
@@ -93,7 +95,8 @@ export const plan = (to: TaskStatus, now: string, patch: TransitionPatch = {}): 
     startedOtherwise: given ?? (to === "running" ? now : null),
     finishedAt: isFinal(to) ? (patch.finishedAt ?? now) : null,
     exitCode: patch.exitCode === undefined ? keep : set(patch.exitCode),
-    error: patch.error === undefined ? keep : set(patch.error)
+    error: patch.error === undefined ? keep : set(patch.error),
+    attemptAdds: to === "assigning" ? 1 : 0
   }
 }
 
@@ -125,5 +128,6 @@ export const applyTo = (move: MovePlan, current: Task) => ({
     current.startedAt ?? (current.status === "assigning" ? move.startedFromAssigning : move.startedOtherwise),
   finishedAt: move.finishedAt,
   exitCode: columnOf(move.exitCode, current.exitCode),
-  error: columnOf(move.error, current.error)
+  error: columnOf(move.error, current.error),
+  attempt: current.attempt + move.attemptAdds
 })

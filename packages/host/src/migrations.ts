@@ -58,11 +58,17 @@ const initial = Effect.gen(function* () {
   yield* sql`CREATE INDEX tasks_batch ON tasks (batch_id)`
 })
 
+/** Each placement of a task counts as an attempt (see `Task.attempt`). */
+const attempts = Effect.gen(function* () {
+  const sql = yield* SqlClient.SqlClient
+  yield* sql`ALTER TABLE tasks ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0`
+})
+
 /**
  * Runs the pending migrations (idempotent; safe on every start).
  * @category migrations
  */
 export const migrate = Migrator.make({})({
-  loader: Migrator.fromRecord({ "1_initial": initial }),
+  loader: Migrator.fromRecord({ "1_initial": initial, "2_attempts": attempts }),
   table: "hakuriver_migrations"
 })

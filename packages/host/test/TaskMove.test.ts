@@ -22,7 +22,8 @@ const row = fc.record({
   node,
   startedAt: fc.constantFrom<string | null>(null, "s0"),
   exitCode: fc.constantFrom<number | null>(null, 3),
-  error: fc.constantFrom<string | null>(null, "old")
+  error: fc.constantFrom<string | null>(null, "old"),
+  attempt: fc.nat({ max: 3 })
 })
 const patch: fc.Arbitrary<TaskMove.TransitionPatch> = fc.record(
   {
@@ -37,7 +38,7 @@ const patch: fc.Arbitrary<TaskMove.TransitionPatch> = fc.record(
   { requiredKeys: [] }
 )
 
-const fields = (t: Task) => [t.status, t.node, t.startedAt, t.finishedAt, t.exitCode, t.error]
+const fields = (t: Task) => [t.status, t.node, t.startedAt, t.finishedAt, t.exitCode, t.error, t.attempt]
 
 describe("TaskMove", () => {
   it("a move's rule: through running from assigning, `from` checked before the no-op, the node checked first", () => {
@@ -49,6 +50,8 @@ describe("TaskMove", () => {
     expect(TaskMove.plan("killed", at).startedFromAssigning).toBeNull()
     expect(TaskMove.plan("running", at).sources).toEqual(["assigning", "paused"])
     expect(TaskMove.plan("pending", at).node).toEqual({ keep: false, value: null })
+    // a placement is the next attempt; no other move counts one
+    expect(allStatuses.filter((to) => TaskMove.plan(to, at).attemptAdds === 1)).toEqual(["assigning"])
     const running = { status: "running", node: "node1" } as Task
     expect(TaskMove.outcome(TaskMove.plan("running", at, { from: ["assigning"] }), running)).toBe(
       "IllegalTransition"
@@ -74,7 +77,7 @@ describe("TaskMove", () => {
                 const id = tasks[0]?.taskId ?? ""
                 yield* sql`UPDATE tasks SET status = ${before.status}, node = ${before.node},
                              started_at = ${before.startedAt}, exit_code = ${before.exitCode},
-                             error = ${before.error} WHERE task_id = ${id}`
+                             error = ${before.error}, attempt = ${before.attempt} WHERE task_id = ${id}`
                 const current = Option.getOrThrow(yield* store.getTask(id))
                 const move = TaskMove.plan(to, "t9", given)
                 const expected = TaskMove.outcome(move, current)

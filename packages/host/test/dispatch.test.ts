@@ -80,4 +80,61 @@ describe("dispatch", () => {
       ),
     30_000
   )
+
+  it.live(
+    "a run request whose answer is lost: the host withdraws that attempt before it queues the task again, so it never runs twice",
+    () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const dir = yield* tempDir
+          const { url, client } = yield* startHost(testConfig(dir, { scheduler: { policy: "round-robin" } }))
+          // each runner loses its answer to a first attempt, and would start it 1.5 s late
+          const runners = yield* Effect.all(
+            ["a", "b"].map((name) =>
+              TestRunner.make({
+                name,
+                hostUrl: url,
+                cores: 1,
+                loseAnswer: (task) => (task.attempt === 1 ? "late" : undefined)
+              })
+            )
+          )
+          yield* eventually(client.cluster.nodes(), (nodes) => nodes.length === 2)
+          const [late] = (yield* client.tasks.submit({ payload: spec(["true"]) })).taskIds
+          const [done] = yield* waitAllFinal(client, [late as TaskId])
+          // attempt 1 was withdrawn where it went; attempt 2 ran on the other node
+          expect(done).toMatchObject({ status: "completed", attempt: 2 })
+          // past the moment the lost request would have started its copy
+          yield* Effect.sleep("1500 millis")
+          const starts = runners.map((r) => r.starts.get(late!) ?? 0)
+          expect(starts.reduce((a, b) => a + b)).toBe(1)
+          const first = runners.find((r) => r.withdrawals.length > 0)!
+          expect(first.withdrawals).toEqual([{ taskId: late, attempt: 1, outcome: "withdrawn" }])
+          expect(first.refusedLate).toEqual([{ taskId: late, attempt: 1 }])
+          expect(first.name).not.toBe(done?.node)
+        })
+      ),
+    30_000
+  )
+
+  it.live("a run request whose answer is lost after the start: the withdrawal finds it running", () =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const dir = yield* tempDir
+        const { url, client } = yield* startHost(testConfig(dir))
+        const runner = yield* TestRunner.make({
+          name: "lossy",
+          hostUrl: url,
+          cores: 1,
+          loseAnswer: (task) => (task.attempt === 1 ? "started" : undefined)
+        })
+        const [id] = (yield* client.tasks.submit({ payload: spec(["sleep", "0.5"], { targets: ["lossy"] }) }))
+          .taskIds
+        const [done] = yield* waitAllFinal(client, [id as TaskId])
+        expect(done).toMatchObject({ status: "completed", attempt: 1, node: "lossy" })
+        expect(runner.starts.get(id!)).toBe(1)
+        expect(runner.withdrawals).toEqual([{ taskId: id, attempt: 1, outcome: "running" }])
+      })
+    )
+  )
 })

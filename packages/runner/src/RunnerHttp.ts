@@ -4,14 +4,14 @@
  * @since 0.1.0
  */
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
-import { Ping, RunnerApi } from "@hakuriver/sdk"
+import { Ping, RunnerApi, WithdrawOutcome } from "@hakuriver/sdk"
 import * as Effect from "effect/Effect"
 import { RunnerIdentity } from "./RunnerIdentity.js"
 import { TaskSupervisor } from "./TaskSupervisor.js"
 import { version } from "./version.js"
 
 /**
- * `POST /tasks`, `POST /tasks/:id/kill|pause|resume`, `GET /tasks`.
+ * `POST /tasks`, `POST /tasks/:id/kill|pause|resume|withdraw`, `GET /tasks`.
  * @category layers
  */
 export const TasksLive = HttpApiBuilder.group(RunnerApi, "tasks", (handlers) =>
@@ -23,6 +23,12 @@ export const TasksLive = HttpApiBuilder.group(RunnerApi, "tasks", (handlers) =>
       .handle("pause", ({ path }) => supervisor.pause(path.id))
       .handle("resume", ({ path }) => supervisor.resume(path.id))
       .handle("running", () => supervisor.running)
+      .handle("withdraw", ({ path, payload }) =>
+        Effect.map(
+          supervisor.withdraw(path.id, payload.attempt),
+          (outcome) => new WithdrawOutcome({ outcome })
+        )
+      )
   })
 )
 

@@ -44,6 +44,7 @@ import { chooseExecutor, type ExecutorSetting } from "./executorChoice.js"
 import { Probe } from "./probe/Probe.js"
 import { StatusOutbox } from "./StatusOutbox.js"
 import { joinMessages, outcomeOf, type TaskOutcome } from "./taskOutcome.js"
+import * as Withdrawn from "./Withdrawn.js"
 
 /**
  * Options of the supervisor.
@@ -83,6 +84,12 @@ export class TaskSupervisor extends Context.Tag("@hakuriver/runner/TaskSuperviso
     readonly resume: (id: TaskId) => Effect.Effect<void, NotFound | Conflict>
     /** Tasks that run here (starting, running, paused), plus finished ones not yet reported. */
     readonly running: Effect.Effect<ReadonlyArray<TaskId>>
+    /**
+     * The host gave up on `attempt` of a task (its run request got no answer): `running` when the
+     * task runs here (or ended here, not yet reported), else `withdrawn`, and a run request of
+     * that attempt is refused from now on, even one already being prepared.
+     */
+    readonly withdraw: (id: TaskId, attempt: number) => Effect.Effect<"running" | "withdrawn">
     /** The executors that work on this machine now. */
     readonly availableExecutors: Effect.Effect<ReadonlyArray<ExecutorKind>>
   }
@@ -149,6 +156,7 @@ export const make = (options: TaskSupervisorOptions) =>
     const active = yield* ActiveTasks.open(options.stateFile)
     const fibers = yield* FiberMap.make<TaskId>()
     const entries = new Map<TaskId, Entry>()
+    const withdrawn = Withdrawn.make()
 
     // Asking every engine for every task would cost a ping each (seconds when Docker is down).
     const availableKinds = yield* Effect.cachedWithTTL(
@@ -240,8 +248,14 @@ export const make = (options: TaskSupervisorOptions) =>
         Effect.withSpan("TaskSupervisor.task", { attributes: { taskId: entry.taskId, executor: entry.kind } })
       )
 
+    const withdrawnAttempt = (task: Task) =>
+      new Unavailable({
+        message: `attempt ${task.attempt} of task ${task.taskId} was withdrawn by the host`
+      })
+
     const run = (task: Task) =>
       Effect.gen(function* () {
+        if (withdrawn.covers(task.taskId, task.attempt)) return yield* withdrawnAttempt(task)
         const existing = entries.get(task.taskId)
         if (existing?.discarded === true)
           // the host placed it here again while the copy it gave up on is still stopping
@@ -283,9 +297,11 @@ export const make = (options: TaskSupervisorOptions) =>
           )
         )
         const entry = newEntry({ taskId: task.taskId, task, kind, warning, paused: false })
-        // Checked again here: the checks above may have suspended while another run came in.
+        // Checked again here: the checks above may have suspended while another run, or the
+        // host's withdrawal of this attempt, came in.
         if (entries.has(task.taskId))
           return yield* new Conflict({ message: `task ${task.taskId} already runs here` })
+        if (withdrawn.covers(task.taskId, task.attempt)) return yield* withdrawnAttempt(task)
         entries.set(task.taskId, entry)
         yield* remember(entry)
         const request: ExecRequest = {
@@ -458,16 +474,28 @@ export const make = (options: TaskSupervisorOptions) =>
       yield* Effect.forkScoped(recoverKind(kind, recordsByKind.get(kind) ?? []))
     }
 
+    const running = Effect.gen(function* () {
+      const pending = yield* outbox.unreportedFinal
+      return [...new Set([...entries.keys(), ...pending])]
+    })
+
     return TaskSupervisor.of({
       run,
       kill: (id) => stop(id, false),
       discard: (id) => stop(id, true),
       pause: (id) => setPaused(id, true),
       resume: (id) => setPaused(id, false),
-      running: Effect.gen(function* () {
-        const pending = yield* outbox.unreportedFinal
-        return [...new Set([...entries.keys(), ...pending])]
-      }),
+      running,
+      withdraw: (id, attempt) =>
+        Effect.flatMap(outbox.unreportedFinal, (ended) =>
+          // one synchronous step: no run of the task can slip in between the look and the record
+          Effect.sync(() => {
+            const entry = entries.get(id)
+            if ((entry !== undefined && !entry.discarded) || ended.includes(id)) return "running" as const
+            withdrawn.add(id, attempt)
+            return "withdrawn" as const
+          })
+        ).pipe(Effect.withSpan("TaskSupervisor.withdraw", { attributes: { taskId: id, attempt } })),
       availableExecutors: availableKinds
     })
   }).pipe(Effect.annotateLogs("service", "TaskSupervisor"))

@@ -3,9 +3,9 @@ import * as path from "node:path"
 import { HttpApiClient, HttpClient, HttpClientRequest } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { fromObject, RunnerApi, type Task } from "@hakuriver/sdk"
-import { Executors, ProcessExecutor } from "@hakuriver/sdk/executor"
-import { Effect, Either, Exit, Layer, Scope } from "effect"
+import { fromObject, RunnerApi, Task, Withdrawal } from "@hakuriver/sdk"
+import { type Executor, Executors, ProcessExecutor } from "@hakuriver/sdk/executor"
+import { Effect, Either, Exit, Fiber, Layer, Scope } from "effect"
 import { Runner } from "../src/index.js"
 import { eventually, freePort, type MiniHostState, makeState, makeTask, serveMiniHost } from "./miniHost.js"
 import { pidAlive, scopedTempDir } from "../../../test/kit/index.js"
@@ -13,8 +13,16 @@ import { pidAlive, scopedTempDir } from "../../../test/kit/index.js"
 const node = process.execPath
 const token = "s3cret-token"
 
-/** Starts a runner (process executor only) in the scope, talking to the host on `hostPort`. */
-const startRunner = (dir: string, hostPort: number, runnerPort = 0) =>
+/**
+ * Starts a runner (process executor only, changed by `adapt` if given) in the scope, talking to
+ * the host on `hostPort`.
+ */
+const startRunner = (
+  dir: string,
+  hostPort: number,
+  runnerPort = 0,
+  adapt: (executor: Executor) => Executor = (e) => e
+) =>
   Effect.gen(function* () {
     const config = Either.getOrThrow(
       fromObject({
@@ -35,7 +43,9 @@ const startRunner = (dir: string, hostPort: number, runnerPort = 0) =>
     const stateDir = path.join(dir, "temp", "hakuriver-runner", "r1")
     const executors = Layer.succeed(
       Executors,
-      new Map([["process" as const, ProcessExecutor.make({ stateDir: path.join(stateDir, "process") })]])
+      new Map([
+        ["process" as const, adapt(ProcessExecutor.make({ stateDir: path.join(stateDir, "process") }))]
+      ])
     )
     yield* Layer.build(Runner.layerWith(config).pipe(Layer.provide(executors)))
     return { config, stateDir, shared: config.paths.shared_dir }
@@ -51,18 +61,20 @@ const runnerClient = (url: string, bearer: string | null = token) =>
   )
 
 /**
- * A mini host with the token, a runner (in a fresh temp dir) that has registered with it, and a
- * client of that runner (at the URL it first registered).
+ * A mini host with the token, a runner (in a fresh temp dir, its executor changed by `adapt`) that
+ * has registered with it, and a client of that runner (at the URL it first registered).
  */
-const registeredRunner = Effect.gen(function* () {
-  const dir = yield* scopedTempDir("runner")
-  const state = makeState()
-  const hostPort = yield* serveMiniHost(state, { token })
-  const { shared } = yield* startRunner(dir, hostPort)
-  yield* eventually(() => state.registrations.length > 0)
-  const client = yield* runnerClient(state.registrations[0]!.url)
-  return { state, shared, client }
-})
+const registeredRunnerWith = (adapt?: (executor: Executor) => Executor) =>
+  Effect.gen(function* () {
+    const dir = yield* scopedTempDir("runner")
+    const state = makeState()
+    const hostPort = yield* serveMiniHost(state, { token })
+    const { shared } = yield* startRunner(dir, hostPort, 0, adapt)
+    yield* eventually(() => state.registrations.length > 0)
+    const client = yield* runnerClient(state.registrations[0]!.url)
+    return { state, shared, client }
+  })
+const registeredRunner = registeredRunnerWith()
 
 type RunnerClient = Effect.Effect.Success<ReturnType<typeof runnerClient>>
 
@@ -165,6 +177,92 @@ describe("Runner against a minimal host", () => {
         expect(statusesOf(state, task)).toEqual(["running", "paused", "running", "killed"])
         expect(yield* client.tasks.running()).not.toContain(task.taskId)
         expect((yield* Effect.flip(client.tasks.kill({ path: { id: task.taskId } })))._tag).toBe("NotFound")
+      }),
+    30_000
+  )
+
+  it.scopedLive(
+    "a withdrawn attempt is refused, and so is any earlier one; the next attempt runs; a running task's withdrawal finds it running",
+    () =>
+      Effect.gen(function* () {
+        const { state, shared, client } = yield* registeredRunner
+        const withdraw = (task: Task) =>
+          Effect.map(
+            client.tasks.withdraw({
+              path: { id: task.taskId },
+              payload: new Withdrawal({ attempt: task.attempt })
+            }),
+            (answer) => answer.outcome
+          )
+
+        const first = makeTask(shared, [node, "-e", "console.log('ran')"], { attempt: 2 })
+        expect(yield* withdraw(first)).toBe("withdrawn")
+        for (const attempt of [2, 1]) {
+          const late = yield* Effect.flip(submit(state, client, new Task({ ...first, attempt })))
+          expect(late).toMatchObject({
+            _tag: "Unavailable",
+            message: `attempt ${attempt} of task ${first.taskId} was withdrawn by the host`
+          })
+        }
+        yield* Effect.sleep("200 millis")
+        expect(statusesOf(state, first)).toEqual([])
+        expect(fs.existsSync(first.stdoutPath)).toBe(false)
+        expect(yield* client.tasks.running()).not.toContain(first.taskId)
+
+        const next = new Task({ ...first, attempt: 3 })
+        yield* submit(state, client, next)
+        yield* eventually(() => statusesOf(state, next).includes("completed"))
+        expect(read(next.stdoutPath)).toBe("ran\n")
+
+        // a run and its withdrawal at once: either the withdrawal finds it running, or it never starts
+        for (let i = 0; i < 20; i++) {
+          const raced = makeTask(shared, ["sleep", "0.3"], { attempt: 1 })
+          const [ran, outcome] = yield* Effect.all(
+            [Effect.either(submit(state, client, raced)), withdraw(raced)],
+            {
+              concurrency: 2
+            }
+          )
+          if (outcome === "running") expect(Either.isRight(ran)).toBe(true)
+          else expect(Either.isLeft(ran) && ran.left._tag).toBe("Unavailable")
+        }
+
+        const long = makeTask(shared, [node, "-e", "setInterval(() => {}, 1000)"], { attempt: 1 })
+        yield* submit(state, client, long)
+        expect(yield* withdraw(long)).toBe("running")
+        yield* client.tasks.kill({ path: { id: long.taskId } })
+        yield* eventually(() => statusesOf(state, long).includes("killed"))
+      }),
+    30_000
+  )
+
+  it.scopedLive(
+    "a withdrawal that comes while the run is being prepared (the executors asked whether they work): the run is refused and nothing starts",
+    () =>
+      Effect.gen(function* () {
+        let slow = false
+        const { state, shared, client } = yield* registeredRunnerWith((executor) => ({
+          ...executor,
+          available: Effect.suspend(() =>
+            slow ? Effect.as(Effect.sleep("800 millis"), true) : executor.available
+          )
+        }))
+        slow = true
+        // the answer of registration time is kept 5 s: past that, the next run asks again
+        yield* Effect.sleep("5200 millis")
+        const task = makeTask(shared, ["sleep", "0.2"], { attempt: 1 })
+        const run = yield* Effect.fork(Effect.either(submit(state, client, task)))
+        yield* Effect.sleep("300 millis")
+        const answer = yield* client.tasks.withdraw({
+          path: { id: task.taskId },
+          payload: new Withdrawal({ attempt: 1 })
+        })
+        expect(answer.outcome).toBe("withdrawn")
+        const ran = yield* Fiber.join(run)
+        expect(Either.isLeft(ran) && ran.left._tag).toBe("Unavailable")
+        yield* Effect.sleep("300 millis")
+        expect(statusesOf(state, task)).toEqual([])
+        expect(fs.existsSync(task.stdoutPath)).toBe(false)
       }),
     30_000
   )

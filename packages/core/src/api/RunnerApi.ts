@@ -9,7 +9,7 @@ import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as Schema from "effect/Schema"
 import { NodeInfo, Task, TaskId } from "../domain/index.js"
 import { BadRequest, Conflict, NotFound, Unavailable } from "./errors.js"
-import { Ping, RunAccepted } from "./models.js"
+import { Ping, RunAccepted, Withdrawal, WithdrawOutcome } from "./models.js"
 import { Authorization } from "./security.js"
 
 const TaskPath = Schema.Struct({ id: TaskId })
@@ -34,7 +34,13 @@ export class RunnerTasksGroup extends HttpApiGroup.make("tasks")
       .addError(NotFound)
       .addError(Conflict)
   )
-  .add(HttpApiEndpoint.get("running", "/tasks").addSuccess(Schema.Array(TaskId))) {}
+  .add(HttpApiEndpoint.get("running", "/tasks").addSuccess(Schema.Array(TaskId)))
+  .add(
+    HttpApiEndpoint.post("withdraw", "/tasks/:id/withdraw")
+      .setPath(TaskPath)
+      .setPayload(Withdrawal)
+      .addSuccess(WithdrawOutcome)
+  ) {}
 
 /** @category groups */
 export class RunnerInfoGroup extends HttpApiGroup.make("info")

@@ -225,6 +225,24 @@ export class RunAccepted extends Schema.Class<RunAccepted>("RunAccepted")({
   executor: ExecutorKind
 }) {}
 
+/**
+ * The host's word to a runner that it gave up on an attempt of a task (its run request got no
+ * answer): the runner runs that attempt only if it has started it already.
+ * @category models
+ */
+export class Withdrawal extends Schema.Class<Withdrawal>("Withdrawal")({
+  attempt: Schema.NonNegativeInt
+}) {}
+
+/**
+ * The runner's answer to a {@link Withdrawal}: `running` (the attempt had started: it runs on, and
+ * the host counts it), or `withdrawn` (it had not: a run request of it arriving later is refused).
+ * @category models
+ */
+export class WithdrawOutcome extends Schema.Class<WithdrawOutcome>("WithdrawOutcome")({
+  outcome: Schema.Literal("running", "withdrawn")
+}) {}
+
 /** Host liveness and version. @category models */
 export class Ping extends Schema.Class<Ping>("Ping")({
   service: Schema.Literal("hakuriver-host", "hakuriver-runner"),

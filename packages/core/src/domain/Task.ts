@@ -38,7 +38,14 @@ export class Task extends Schema.Class<Task>("Task")({
   startedAt: Schema.NullOr(Timestamp),
   finishedAt: Schema.NullOr(Timestamp),
   stdoutPath: Schema.String,
-  stderrPath: Schema.String
+  stderrPath: Schema.String,
+  /**
+   * How many times the host has placed the task: 1 from its first placement on. A run request
+   * carries it, and a runner refuses an attempt the host has withdrawn (its answer was lost and
+   * the host queued the task again), so that attempt never starts late beside the next one.
+   * Absent in the JSON of an older host: 0.
+   */
+  attempt: Schema.optionalWith(Schema.NonNegativeInt, { default: () => 0 })
 }) {}
 
 /**

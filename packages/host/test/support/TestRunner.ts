@@ -24,7 +24,8 @@ import {
   type Task,
   type TaskId,
   type TaskStatus,
-  Unavailable
+  Unavailable,
+  WithdrawOutcome
 } from "@hakuriver/sdk"
 import { type ChildProcess, spawn } from "node:child_process"
 import * as fs from "node:fs"
@@ -57,6 +58,12 @@ export interface TestRunnerOptions {
   readonly reported?: (running: ReadonlyArray<TaskId>) => ReadonlyArray<TaskId>
   /** Refuse a run request: `invalid` answers 400, `busy` answers 503. */
   readonly refuse?: (task: Task) => "invalid" | "busy" | undefined
+  /**
+   * Lose the answer to a run request (the host gets a 500): `started` starts the task first;
+   * `late` starts it 1.5 s later (after the host queued it again), as a request held up here
+   * would, unless the host withdrew that attempt meanwhile.
+   */
+  readonly loseAnswer?: (task: Task) => "started" | "late" | undefined
 }
 
 export interface TestRunner {
@@ -67,6 +74,10 @@ export interface TestRunner {
   /** Task ids in the order they were started. */
   readonly startOrder: Array<string>
   readonly running: () => ReadonlyArray<string>
+  /** The host's withdrawals of attempts, with this runner's answers. */
+  readonly withdrawals: Array<{ readonly taskId: string; readonly attempt: number; readonly outcome: string }>
+  /** Late starts refused because the host had withdrawn their attempt. */
+  readonly refusedLate: Array<{ readonly taskId: string; readonly attempt: number }>
   /** Stops heartbeats and the server and kills the tasks, without reporting anything. */
   readonly crash: Effect.Effect<void>
 }
@@ -85,6 +96,10 @@ export const make = (options: TestRunnerOptions): Effect.Effect<TestRunner, neve
     const starts = new Map<string, number>()
     const startOrder: Array<string> = []
     const outbox = yield* Queue.unbounded<StatusUpdate>()
+    const withdrawn = new Map<string, number>()
+    const withdrawals: TestRunner["withdrawals"] = []
+    const refusedLate: TestRunner["refusedLate"] = []
+    const isWithdrawn = (task: Task) => (withdrawn.get(task.taskId) ?? -1) >= task.attempt
     let crashed = false
 
     const report = (
@@ -123,6 +138,21 @@ export const make = (options: TestRunnerOptions): Effect.Effect<TestRunner, neve
       child.on("exit", (code) => done(code))
     }
 
+    const loseAnswer = (task: Task) =>
+      Effect.suspend(() => {
+        const lost = options.loseAnswer?.(task)
+        if (lost === "started") start(task)
+        if (lost === "late") {
+          setTimeout(() => {
+            if (isWithdrawn(task)) refusedLate.push({ taskId: task.taskId, attempt: task.attempt })
+            else if (!tasks.has(task.taskId)) start(task)
+          }, 1500)
+        }
+        if (lost !== undefined) return Effect.dieMessage("the answer was lost")
+        start(task)
+        return Effect.succeed(new RunAccepted({ taskId: task.taskId, executor: "process" }))
+      })
+
     const tasksGroup = HttpApiBuilder.group(RunnerApi, "tasks", (h) =>
       h
         .handle("run", ({ payload }) =>
@@ -132,10 +162,18 @@ export const make = (options: TestRunnerOptions): Effect.Effect<TestRunner, neve
               ? Effect.fail(new Unavailable({ message: "this runner is busy" }))
               : tasks.has(payload.taskId)
                 ? Effect.fail(new Conflict({ message: "already running" }))
-                : Effect.sync(() => {
-                    start(payload)
-                    return new RunAccepted({ taskId: payload.taskId, executor: "process" })
-                  })
+                : isWithdrawn(payload)
+                  ? Effect.fail(new Unavailable({ message: "withdrawn" }))
+                  : loseAnswer(payload)
+        )
+        .handle("withdraw", ({ path: p, payload }) =>
+          Effect.sync(() => {
+            const outcome = tasks.has(p.id) ? ("running" as const) : ("withdrawn" as const)
+            if (outcome === "withdrawn")
+              withdrawn.set(p.id, Math.max(payload.attempt, withdrawn.get(p.id) ?? 0))
+            withdrawals.push({ taskId: p.id, attempt: payload.attempt, outcome })
+            return new WithdrawOutcome({ outcome })
+          })
         )
         .handle("kill", ({ path: p }) => {
           const entry = tasks.get(p.id)
@@ -272,6 +310,8 @@ export const make = (options: TestRunnerOptions): Effect.Effect<TestRunner, neve
       starts,
       startOrder,
       running: () => [...tasks.keys()],
+      withdrawals,
+      refusedLate,
       crash: Effect.zipRight(Fiber.interruptAll(fibers), Scope.close(scope, Exit.void))
     }
   })
