@@ -4,10 +4,9 @@
  * client's submit (median start and end over the tasks). Tracing costs time of its own, so the
  * total here is above the dispatch section's: read the steps against each other.
  */
-import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { performance } from "node:perf_hooks"
-import { connect } from "@hakuriver/sdk"
+import { connect, SpanFile } from "@hakuriver/sdk"
 import { tempDir, up } from "./lib/cluster.js"
 import { summarize } from "./lib/stats.js"
 
@@ -20,17 +19,10 @@ export interface TimelineStep {
   readonly seen: number
 }
 
-interface SpanLine {
-  readonly name: string
-  readonly start: number
-  readonly end: number
-  readonly attributes: Record<string, unknown>
-}
-
 const nowMicros = () => Math.round((performance.timeOrigin + performance.now()) * 1000)
 
 /** A span's step: its name, with the route of an HTTP span and the side (host or runner) it serves or calls. */
-const stepOf = (span: SpanLine, hostUrl: string) => {
+const stepOf = (span: SpanFile.SpanLine, hostUrl: string) => {
   const route = span.attributes["http.route"] ?? span.attributes["url.path"]
   const url = span.attributes["url.full"]
   if (typeof route !== "string" || !span.name.startsWith("http.")) return span.name
@@ -60,11 +52,7 @@ export const timeline = async (tasks: number): Promise<ReadonlyArray<TimelineSte
     await traced.close()
     dir.remove()
   }
-  const spans = readFileSync(file, "utf8")
-    .split("\n")
-    .filter((l) => l !== "")
-    .map((l) => JSON.parse(l) as SpanLine)
-    .sort((a, b) => a.start - b.start)
+  const spans = [...SpanFile.read(file)].sort((a, b) => a.start - b.start)
   const steps = new Map<string, { starts: Array<number>; ends: Array<number> }>()
   const add = (step: string, start: number, end: number) => {
     const s = steps.get(step) ?? { starts: [], ends: [] }

@@ -7,17 +7,8 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { beforeAll, describe, expect, it } from "@effect/vitest"
+import { SpanFile } from "@hakuriver/sdk"
 import { ensureBuilt, hakuriver, startUp } from "./cliProcess.js"
-
-interface Line {
-  readonly name: string
-  readonly trace: string
-  readonly span: string
-  readonly parent: string | null
-  readonly start: number
-  readonly end: number
-  readonly attributes: Record<string, unknown>
-}
 
 beforeAll(async () => {
   await ensureBuilt()
@@ -38,11 +29,7 @@ describe("HAKURIVER_TRACE_FILE", () => {
     } finally {
       await cluster.stop()
     }
-    const lines = fs
-      .readFileSync(file, "utf8")
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l) as Line)
+    const lines = SpanFile.read(file)
     const spans = new Map(lines.map((l) => [l.span, l]))
     const ofTask = (name: string) => lines.find((l) => l.name === name && l.attributes["taskId"] === id)
     for (const name of ["TaskSupervisor.run", "TaskSupervisor.task", "ProcessExecutor.run"]) {

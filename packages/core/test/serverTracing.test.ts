@@ -37,17 +37,6 @@ const steps = Layer.scopedDiscard(
   ).pipe(Effect.flatMap(Fiber.join))
 )
 
-interface Line {
-  readonly name: string
-  readonly trace: string
-  readonly span: string
-  readonly parent: string | null
-  readonly start: number
-  readonly end: number
-  readonly exit: string
-  readonly attributes: Record<string, unknown>
-}
-
 const tempFile = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), "hr-spans-")), "deep", "spans.jsonl")
 
 describe("serverTracing", () => {
@@ -73,11 +62,7 @@ describe("serverTracing", () => {
       const scope = yield* Scope.make()
       yield* Layer.buildWithScope(Layer.provide(serverTracing(steps), SpanFile.layer(file)), scope)
       yield* Scope.close(scope, Exit.void)
-      const lines = fs
-        .readFileSync(file, "utf8")
-        .trim()
-        .split("\n")
-        .map((l) => JSON.parse(l) as Line)
+      const lines = SpanFile.read(file)
       const byName = new Map(lines.map((l) => [l.name, l]))
       const outer = byName.get("outer")!
       const inner = byName.get("inner")!

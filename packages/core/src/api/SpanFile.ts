@@ -36,6 +36,34 @@ export class SpanFile extends Context.Tag("@hakuriver/sdk/SpanFile")<
   { readonly file: string; readonly tracer: Tracer.Tracer }
 >() {}
 
+/**
+ * One line of a span file.
+ * @category models
+ */
+export interface SpanLine {
+  readonly name: string
+  readonly trace: string
+  readonly span: string
+  /** The span it ran in (possibly in another process), or null. */
+  readonly parent: string | null
+  /** Microseconds since the epoch. */
+  readonly start: number
+  readonly end: number
+  readonly exit: "ok" | "error" | "interrupted"
+  readonly attributes: Readonly<Record<string, unknown>>
+}
+
+/**
+ * The spans of a span file, in the order they ended.
+ * @category constructors
+ */
+export const read = (file: string): ReadonlyArray<SpanLine> =>
+  fs
+    .readFileSync(file, "utf8")
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => JSON.parse(line) as SpanLine)
+
 /** How often the lines of ended spans are appended; a full batch goes at once. */
 const flushEveryMs = 250
 const batchLines = 512
@@ -60,7 +88,7 @@ const plain = (value: unknown): unknown =>
       ? value
       : String(value)
 
-const exitOf = (exit: Exit.Exit<unknown, unknown>) =>
+const exitOf = (exit: Exit.Exit<unknown, unknown>): SpanLine["exit"] =>
   Exit.isSuccess(exit) ? "ok" : Exit.isInterrupted(exit) ? "interrupted" : "error"
 
 class FileSpan implements Tracer.Span {
@@ -90,18 +118,17 @@ class FileSpan implements Tracer.Span {
     this.status = { _tag: "Ended", startTime: this.startTime, endTime, exit }
     const attributes: Record<string, unknown> = {}
     for (const [key, value] of this.attributes) attributes[key] = plain(value)
-    this.write(
-      JSON.stringify({
-        name: this.name,
-        trace: this.traceId,
-        span: this.spanId,
-        parent: Option.isSome(this.parent) ? this.parent.value.spanId : null,
-        start: micros(this.startTime),
-        end: micros(endTime),
-        exit: exitOf(exit),
-        attributes
-      })
-    )
+    const line: SpanLine = {
+      name: this.name,
+      trace: this.traceId,
+      span: this.spanId,
+      parent: Option.isSome(this.parent) ? this.parent.value.spanId : null,
+      start: micros(this.startTime),
+      end: micros(endTime),
+      exit: exitOf(exit),
+      attributes
+    }
+    this.write(JSON.stringify(line))
   }
 
   attribute(key: string, value: unknown): void {
