@@ -1,5 +1,6 @@
 /**
- * The pure parts of the CLI: splitting at `--`, exit codes of failures, the live wait line.
+ * The pure parts of the CLI: splitting at `--`, exit codes of failures, the live wait line, the
+ * detail view of a task.
  */
 import { ValidationError, HelpDoc } from "@effect/cli"
 import { describe, expect, it } from "@effect/vitest"
@@ -8,6 +9,7 @@ import { Option } from "effect"
 import fc from "fast-check"
 import { CliFailure, describeFailure } from "../src/CliFailure.js"
 import { splitAtDashDash } from "../src/TrailingCommand.js"
+import { taskDetail } from "../src/format/views.js"
 import { progressLine } from "../src/WaitProgress.js"
 import { makeTask } from "../../../test/kit/index.js"
 
@@ -73,5 +75,14 @@ describe("the live wait line", () => {
         4
       )
     ).toBe("[##########..........] 2/4 done · 1 running · 1 pending · 0:12")
+  })
+})
+
+describe("taskDetail", () => {
+  it("names the placements only of a task placed more than once", () => {
+    const once = makeTask(["true"], { attempt: 1 })
+    expect(taskDetail(once)).not.toContain("placements")
+    expect(taskDetail(makeTask(["true"], { attempt: 3 }))).toMatch(/^placements: +3$/m)
+    expect(taskDetail(once)).toMatch(/^command: +true$/m)
   })
 })

@@ -62,6 +62,8 @@ export const taskDetail = (t: Task): string => {
     ["started", shortTime(t.startedAt)],
     ["finished", shortTime(t.finishedAt)]
   ]
+  // placed more than once: a runner could not take it (busy, unreachable, or its answer was lost)
+  if (t.attempt > 1) rows.push(["placements", String(t.attempt)])
   if (t.error !== null) rows.push(["error", t.error])
   const width = Math.max(...rows.map(([k]) => k.length))
   return rows.map(([k, v]) => `${`${k}:`.padEnd(width + 2)}${v}`).join("\n")
