@@ -21,7 +21,12 @@ import { pool } from "./lib/floor.js"
 import { summarize } from "./lib/stats.js"
 
 export interface FootprintResult {
+  /** Seconds idle before the "idle" figures were read. */
+  readonly idleSeconds: number
   readonly bareServerIdleMB: number
+  /** 3 s after start: the young generation start-up grew is still committed. */
+  readonly hostStartedMB: number
+  readonly runnerStartedMB: number
   readonly hostIdleMB: number
   readonly runnerIdleMB: number
   readonly hostAfterMB: number
@@ -33,7 +38,7 @@ export interface FootprintResult {
 }
 
 const mb = (b: number) => Math.round(b / 1e5) / 10
-const settle = () => new Promise((r) => setTimeout(r, 3000))
+const sleep = (seconds: number) => new Promise((r) => setTimeout(r, seconds * 1000))
 
 const median = (n: number, f: () => number) => summarize(Array.from({ length: n }, f)).p50
 const timeSync = (f: () => void) => {
@@ -42,7 +47,12 @@ const timeSync = (f: () => void) => {
   return performance.now() - t0
 }
 
-export const footprint = async (tasks: number): Promise<FootprintResult> => {
+/**
+ * `idleSeconds`: how long the processes sit idle before their idle RSS is read (and again after the
+ * tasks). V8 gives back the young generation that start-up grew (32 MB) only once its memory
+ * reducer finds the process idle, 10–20 s after start: read at 3 s, a process shows its start-up.
+ */
+export const footprint = async (tasks: number, idleSeconds: number): Promise<FootprintResult> => {
   const nodeStartMs = median(5, () => timeSync(() => execFileSync(process.execPath, ["-e", "0"])))
   const helpMs = median(5, () => timeSync(() => execFileSync(process.execPath, [cliPath, "--help"])))
 
@@ -53,13 +63,9 @@ export const footprint = async (tasks: number): Promise<FootprintResult> => {
   const upUntilTaskMs = performance.now() - t0
   await embedded.close()
 
-  // the floor of a serving process: Node's bare HTTP server, idle
-  const bare = await startBareHost(await freePort(), 5)
-  await settle()
-  const bareServerIdle = rssOf(bare.child.pid!)
-  await stop(bare)
-
   const dir = tempDir("hr-bench-fp-")
+  // the floor of a serving process: Node's bare HTTP server, idle as long as ours
+  const bare = await startBareHost(await freePort(), 5)
   const hostPort = await freePort()
   const host = await startCli(["host"], clusterEnv({ dataDir: dir.path, hostPort }), /listening on/)
   const runnerPort = await freePort()
@@ -69,7 +75,11 @@ export const footprint = async (tasks: number): Promise<FootprintResult> => {
     /runner on port/
   )
   try {
-    await settle()
+    await sleep(3)
+    const hostStarted = rssOf(host.child.pid!)
+    const runnerStarted = rssOf(runner.child.pid!)
+    await sleep(Math.max(0, idleSeconds - 3))
+    const bareServerIdle = rssOf(bare.child.pid!)
     const hostIdle = rssOf(host.child.pid!)
     const runnerIdle = rssOf(runner.child.pid!)
     const c = connect({ url: `http://127.0.0.1:${hostPort}` })
@@ -78,9 +88,12 @@ export const footprint = async (tasks: number): Promise<FootprintResult> => {
       ids.push(...(await c.submit({ command: ["true"], container: "NULL" })).taskIds)
     })
     await c.wait(ids, { pollInterval: 60 })
-    await settle()
+    await sleep(idleSeconds)
     const result: FootprintResult = {
+      idleSeconds,
       bareServerIdleMB: mb(bareServerIdle),
+      hostStartedMB: mb(hostStarted),
+      runnerStartedMB: mb(runnerStarted),
       hostIdleMB: mb(hostIdle),
       runnerIdleMB: mb(runnerIdle),
       hostAfterMB: mb(rssOf(host.child.pid!)),
@@ -90,11 +103,14 @@ export const footprint = async (tasks: number): Promise<FootprintResult> => {
       helpMs: Math.round(helpMs),
       upUntilTaskMs: Math.round(upUntilTaskMs)
     }
+    console.log(`  3 s after start: host ${result.hostStartedMB} MB, runner ${result.runnerStartedMB} MB`)
     console.log(
-      `  idle RSS: host ${result.hostIdleMB} MB, runner ${result.runnerIdleMB} MB; ` +
+      `  idle RSS (${idleSeconds} s): host ${result.hostIdleMB} MB, runner ${result.runnerIdleMB} MB; ` +
         `a bare node:http server ${result.bareServerIdleMB} MB (floor): +${mb(hostIdle - bareServerIdle)} / +${mb(runnerIdle - bareServerIdle)} MB`
     )
-    console.log(`  after ${tasks} tasks: host ${result.hostAfterMB} MB, runner ${result.runnerAfterMB} MB`)
+    console.log(
+      `  after ${tasks} tasks and ${idleSeconds} s idle: host ${result.hostAfterMB} MB, runner ${result.runnerAfterMB} MB`
+    )
     console.log(
       `  cold start: node -e 0 ${result.nodeStartMs} ms (floor), hakuriver --help ${result.helpMs} ms (+${result.helpMs - result.nodeStartMs}), ` +
         `hakuriver up → first task done ${result.upUntilTaskMs} ms`
@@ -103,6 +119,7 @@ export const footprint = async (tasks: number): Promise<FootprintResult> => {
   } finally {
     await stop(runner)
     await stop(host)
+    await stop(bare)
     dir.remove()
   }
 }

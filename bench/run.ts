@@ -38,7 +38,8 @@ const sizes = quick
         [50, 5000]
       ] as const,
       window: 5,
-      footprint: 200
+      footprint: 200,
+      idleSeconds: 3
     }
   : {
       dispatch: 200,
@@ -59,7 +60,8 @@ const sizes = quick
         [500, 10000]
       ] as const,
       window: 15,
-      footprint: 1000
+      footprint: 1000,
+      idleSeconds: 30
     }
 
 const commit = (() => {
@@ -111,7 +113,7 @@ await section("placement", async () => {
   return { pure: rows, rounds }
 })
 await section("host-scale", () => hostScaleGrid(sizes.scale, sizes.window))
-await section("footprint", () => footprint(sizes.footprint))
+await section("footprint", () => footprint(sizes.footprint, sizes.idleSeconds))
 
 removeTempDirs()
 const dir = fileURLToPath(new URL("./results/", import.meta.url))
