@@ -273,6 +273,16 @@ export const make = (options: EnvSyncOptions): Effect.Effect<EnvSync> =>
           .pipe(
             Effect.mapError((e) => fail(env, "LoadFailed", `cannot read the tarball folder: ${e.message}`))
           )
+        // synced from this tarball already: nothing to ask the engine (an image removed behind our
+        // back since shows when a container cannot be created from it, and is synced again then)
+        const known = synced.get(env)
+        if (
+          known !== undefined &&
+          Option.isSome(newest) &&
+          Option.contains(known.tarball, newest.value.timestamp)
+        ) {
+          return { ...known, loaded: false }
+        }
         const base = yield* localImage(engine, imageTag(env)).pipe(Effect.mapError(fromDocker(env)))
         if (Option.isNone(newest)) {
           if (Option.isSome(base)) {
@@ -291,10 +301,6 @@ export const make = (options: EnvSyncOptions): Effect.Effect<EnvSync> =>
           )
         }
         const tarball = newest.value
-        const known = synced.get(env)
-        if (known !== undefined && Option.contains(known.tarball, tarball.timestamp)) {
-          return { ...known, loaded: false }
-        }
         const version = versionTag(env, tarball.timestamp)
         const current = yield* localImage(engine, version).pipe(Effect.mapError(fromDocker(env)))
         const loadedAlready =

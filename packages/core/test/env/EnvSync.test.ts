@@ -147,13 +147,29 @@ describeDocker("EnvSync (real engine)", () => {
     "while the newest tarball stays the same the engine is not asked again; an image removed behind its back is loaded again for the next task",
     () =>
       Effect.gen(function* () {
-        const { env, dirs, store, engine, sync } = yield* setup("memo")
+        const { env, dirs, store, engine } = yield* setup("memo")
+        // the engine's calls counted
+        const calls: Array<string> = []
+        const counted: DockerEngine.DockerEngine = {
+          ...engine,
+          call: (operation, f) =>
+            Effect.zipRight(
+              Effect.sync(() => calls.push(operation)),
+              engine.call(operation, f)
+            )
+        }
+        const sync = yield* EnvSync.make({ store, engine: counted })
         const v1 = yield* imageWithMarker(env, "v1")
         yield* store.write(env, Stream.make(new Uint8Array(v1.tar)))
         expect((yield* sync.ensure(env)).loaded).toBe(true)
+        expect(calls.length).toBeGreaterThan(0)
+        calls.length = 0
+        expect(yield* sync.ensure(env)).toMatchObject({ loaded: false, imageId: v1.id })
+        expect(calls).toEqual([])
         // removed behind its back: the remembered sync still answers (no engine call)...
         yield* EnvSync.removeImages(engine, env)
         expect(yield* sync.ensure(env)).toMatchObject({ loaded: false, imageId: v1.id })
+        expect(calls).toEqual([])
         // ...and a task, whose container cannot be created from the missing image, syncs again
         const executor = yield* DockerExecutor.make({ tarballDir: dirs.tarballs, envSync: sync })
         const task = makeTask(["cat", "/marker"], { container: env })
