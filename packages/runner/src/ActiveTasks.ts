@@ -19,8 +19,6 @@ import { type Encoded, itemEncoder, readJsonFile, writeJsonList } from "./jsonFi
 export class ActiveTask extends Schema.Class<ActiveTask>("ActiveTask")({
   task: Task,
   kind: ExecutorKind,
-  /** The executor's handle (`ref`), once started. */
-  ref: Schema.NullOr(Schema.String),
   paused: Schema.Boolean,
   warning: Schema.NullOr(Schema.String)
 }) {}

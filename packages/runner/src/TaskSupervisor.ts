@@ -185,7 +185,6 @@ export const make = (options: TaskSupervisorOptions) =>
               {
                 task: entry.task,
                 kind: entry.kind,
-                ref: entry.execution?.handle.ref ?? null,
                 paused: entry.paused,
                 warning: entry.warning ?? null
               },
@@ -237,8 +236,9 @@ export const make = (options: TaskSupervisorOptions) =>
           )
         }
         const execution = started.right
+        // recorded when accepted: a restarted runner finds the task again through its executor
+        // (a container's label, a unit's name, a pid file), so the record needs no handle
         attach(entry, execution)
-        yield* remember(entry)
         yield* report(entry.taskId, "running", { error: entry.warning })
         if (entry.killRequested) yield* Effect.ignore(execution.kill)
         yield* watch(entry, execution)
