@@ -54,15 +54,18 @@ export interface SpanLine {
 }
 
 /**
- * The spans of a span file, in the order they ended.
+ * The spans of a span file, in the order they ended. A last line still being written (the file
+ * read while a server appends to it) is left out.
  * @category constructors
  */
-export const read = (file: string): ReadonlyArray<SpanLine> =>
-  fs
-    .readFileSync(file, "utf8")
+export const read = (file: string): ReadonlyArray<SpanLine> => {
+  const text = fs.readFileSync(file, "utf8")
+  const complete = text.endsWith("\n") ? text : text.slice(0, text.lastIndexOf("\n") + 1)
+  return complete
     .split("\n")
     .filter((line) => line !== "")
     .map((line) => JSON.parse(line) as SpanLine)
+}
 
 /** How often the lines of ended spans are appended; a full batch goes at once. */
 const flushEveryMs = 250
