@@ -18,6 +18,7 @@ import {
   up
 } from "./lib/cluster.js"
 import { pool } from "./lib/floor.js"
+import { sleep } from "./lib/sleep.js"
 import { summarize } from "./lib/stats.js"
 
 export interface FootprintResult {
@@ -38,7 +39,6 @@ export interface FootprintResult {
 }
 
 const mb = (b: number) => Math.round(b / 1e5) / 10
-const sleep = (seconds: number) => new Promise((r) => setTimeout(r, seconds * 1000))
 
 const median = (n: number, f: () => number) => summarize(Array.from({ length: n }, f)).p50
 const timeSync = (f: () => void) => {
@@ -75,10 +75,10 @@ export const footprint = async (tasks: number, idleSeconds: number): Promise<Foo
     /runner on port/
   )
   try {
-    await sleep(3)
+    await sleep(3000)
     const hostStarted = rssOf(host.child.pid!)
     const runnerStarted = rssOf(runner.child.pid!)
-    await sleep(Math.max(0, idleSeconds - 3))
+    await sleep(Math.max(0, idleSeconds - 3) * 1000)
     const bareServerIdle = rssOf(bare.child.pid!)
     const hostIdle = rssOf(host.child.pid!)
     const runnerIdle = rssOf(runner.child.pid!)
@@ -88,7 +88,7 @@ export const footprint = async (tasks: number, idleSeconds: number): Promise<Foo
       ids.push(...(await c.submit({ command: ["true"], container: "NULL" })).taskIds)
     })
     await c.wait(ids, { pollInterval: 60 })
-    await sleep(idleSeconds)
+    await sleep(idleSeconds * 1000)
     const result: FootprintResult = {
       idleSeconds,
       bareServerIdleMB: mb(bareServerIdle),

@@ -21,6 +21,7 @@ import {
   tempDir
 } from "./lib/cluster.js"
 import { pool } from "./lib/floor.js"
+import { sleep } from "./lib/sleep.js"
 import { summarize } from "./lib/stats.js"
 import { Scheduler } from "@hakuriver/host"
 import type { NodeName } from "@hakuriver/sdk"
@@ -116,17 +117,17 @@ const simulatedRunners = async (hostUrl: string, runnerUrl: string, runners: num
   let beating = true
   await pool(runners, 16, (i) => call(`${hostUrl}/nodes/register`, nodeInfo(names[i]!, runnerUrl), agents[i]))
   const beats = names.map(async (name, i) => {
-    await new Promise((r) => setTimeout(r, (i / runners) * HEARTBEAT_S * 1000))
+    await sleep((i / runners) * HEARTBEAT_S * 1000)
     while (beating) {
       await timed(heartbeatMs, () => call(`${hostUrl}/nodes/${name}/heartbeat`, heartbeat(name), agents[i]))
-      await new Promise((r) => setTimeout(r, HEARTBEAT_S * 1000))
+      await sleep(HEARTBEAT_S * 1000)
     }
   })
   return {
     heartbeatMs,
     stop: async () => {
       beating = false
-      await Promise.race([Promise.all(beats), new Promise((r) => setTimeout(r, HEARTBEAT_S * 1000 + 1000))])
+      await Promise.race([Promise.all(beats), sleep(HEARTBEAT_S * 1000 + 1000)])
       await Promise.all(agents.map((a) => a.close()))
     }
   }
@@ -134,10 +135,10 @@ const simulatedRunners = async (hostUrl: string, runnerUrl: string, runners: num
 
 /** Percent of one core that `pid` spends over `windowS` of heartbeats, after one interval to settle. */
 const heartbeatCpu = async (pid: number, windowS: number): Promise<number> => {
-  await new Promise((r) => setTimeout(r, HEARTBEAT_S * 1000))
+  await sleep(HEARTBEAT_S * 1000)
   const cpu0 = cpuMsOf(pid)
   const w0 = performance.now()
-  await new Promise((r) => setTimeout(r, windowS * 1000))
+  await sleep(windowS * 1000)
   return Math.round(((cpuMsOf(pid) - cpu0) / (performance.now() - w0)) * 1000) / 10
 }
 
@@ -204,7 +205,7 @@ export const hostScale = async (runners: number, tasks: number, windowS: number)
     while (completed < tasks && performance.now() - t0 < 600_000) {
       const id = ids[Math.floor(Math.random() * ids.length)]!
       await timed(statusMs, () => call(`${hostUrl}/tasks/${id}`))
-      await new Promise((r) => setTimeout(r, 20))
+      await sleep(20)
     }
     const burstMs = performance.now() - t0
     const burstCpu = ((cpuMsOf(pid) - cpu1) / burstMs) * 100

@@ -15,6 +15,7 @@ import { connect, defaultConfig, fromObject } from "@hakuriver/sdk"
 import { Effect, Either, Exit, Layer, Logger, LogLevel, RuntimeFlags, Scope, Supervisor } from "effect"
 import { clusterConfig } from "../test/faults/support.js"
 import { freePort, tempDir } from "./lib/cluster.js"
+import { sleep } from "./lib/sleep.js"
 
 export interface OpsPerTask {
   readonly tasks: number
@@ -90,7 +91,7 @@ export const opsPerTask = async (tasks: number): Promise<OpsPerTask> => {
     await Effect.runPromise(Layer.buildWithScope(Layer.provide(Runner.layer(config), counted), scope))
     const client = connect({ url: `http://127.0.0.1:${hostPort}` })
     for (let i = 0; i < 100 && !(await client.nodes()).some((n) => n.status === "online"); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 100))
+      await sleep(100)
     }
     const once = async () => {
       const { taskIds } = await client.submit({ command: ["true"], container: "NULL" })

@@ -16,6 +16,7 @@ import {
 } from "./lib/cluster.js"
 import { dockerOnce, dockerReady, prepareBenchEnv } from "./lib/dockerFloor.js"
 import { pool, timedSpawn } from "./lib/floor.js"
+import { sleep } from "./lib/sleep.js"
 import { join } from "node:path"
 
 export interface ThroughputResult {
@@ -92,7 +93,7 @@ export const throughput = async (
       waited++
     ) {
       if (waited > 200) throw new Error("runners did not register")
-      await new Promise((r) => setTimeout(r, 100))
+      await sleep(100)
     }
     const container = executor === "docker" ? "bench" : "NULL"
     if (executor === "docker") prepareBenchEnv(join(dir.path, "shared"))

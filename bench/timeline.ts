@@ -8,6 +8,7 @@ import { join } from "node:path"
 import { performance } from "node:perf_hooks"
 import { connect, SpanFile } from "@hakuriver/sdk"
 import { tempDir, up } from "./lib/cluster.js"
+import { sleep } from "./lib/sleep.js"
 import { summarize } from "./lib/stats.js"
 
 export interface TimelineStep {
@@ -46,7 +47,7 @@ export const timeline = async (tasks: number): Promise<ReadonlyArray<TimelineSte
       await client.wait(taskIds)
       windows.push({ t0, submitted, done: nowMicros() })
       // apart, so that no task's spans fall into the next one's window
-      await new Promise((r) => setTimeout(r, 20))
+      await sleep(20)
     }
   } finally {
     await traced.close()

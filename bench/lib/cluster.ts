@@ -31,22 +31,26 @@ export const freePort = (host = "127.0.0.1"): Promise<number> =>
  * (`node --cpu-prof`), to find the hottest path of a benchmark; `BENCH_NODE_ARGS` adds node flags
  * to them (e.g. `--trace-gc`, which NODE_OPTIONS refuses).
  */
-const profileArgs = (args: ReadonlyArray<string>): ReadonlyArray<string> => {
+const profileArgs = (label: string): ReadonlyArray<string> => {
   const dir = process.env.BENCH_CPU_PROF
   const extra = process.env.BENCH_NODE_ARGS?.split(" ").filter((a) => a !== "") ?? []
-  return dir ? [...extra, "--cpu-prof", `--cpu-prof-dir=${join(dir, args[0] ?? "cli")}`] : extra
+  return dir ? [...extra, "--cpu-prof", `--cpu-prof-dir=${join(dir, label)}`] : extra
 }
 
-/** Starts a Node script with args and env, resolving once its output matches `ready`. */
+/**
+ * Starts a Node script with args and env, resolving once its output matches `ready`; `label`
+ * names its folder under `BENCH_CPU_PROF`.
+ */
 export const startNode = (
   script: string,
+  label: string,
   args: ReadonlyArray<string>,
   env: Record<string, string>,
   ready: RegExp,
   timeoutMs = 60_000
 ): Promise<Proc & { readonly match: RegExpMatchArray }> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...profileArgs(args), script, ...args], {
+    const child = spawn(process.execPath, [...profileArgs(label), script, ...args], {
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"]
     })
@@ -78,11 +82,12 @@ export const startCli = (
   env: Record<string, string>,
   ready: RegExp,
   timeoutMs = 60_000
-): Promise<Proc & { readonly match: RegExpMatchArray }> => startNode(cliPath, args, env, ready, timeoutMs)
+): Promise<Proc & { readonly match: RegExpMatchArray }> =>
+  startNode(cliPath, args[0] ?? "cli", args, env, ready, timeoutMs)
 
 /** The floor of a host: Node's bare HTTP server answering register and heartbeat (`bareHost.mjs`). */
 export const startBareHost = (port: number, heartbeatS: number): Promise<Proc> =>
-  startNode(bareHostPath, [String(port), String(heartbeatS)], {}, /listening on/)
+  startNode(bareHostPath, "bare-host", [String(port), String(heartbeatS)], {}, /listening on/)
 
 /** Stops a child and waits for it. */
 export const stop = (proc: Proc): Promise<void> =>
