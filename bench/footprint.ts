@@ -1,7 +1,8 @@
 /**
  * Footprint: idle RSS of a host and a runner after start and after a run of tasks, and cold
  * starts of `hakuriver --help` and of `hakuriver up` until it accepts a task — next to the floors
- * of Node itself: a bare `node:http` server's idle RSS, and `node -e 0`'s start.
+ * of Node itself (a bare `node:http` server's idle RSS, `node -e 0`'s start) and of the prescribed
+ * stack (an Effect `HttpApi` server with trivial handlers, idle).
  */
 import { execFileSync } from "node:child_process"
 import { performance } from "node:perf_hooks"
@@ -13,6 +14,7 @@ import {
   rssOf,
   startBareHost,
   startCli,
+  startStackHost,
   stop,
   tempDir,
   up
@@ -25,6 +27,8 @@ export interface FootprintResult {
   /** Seconds idle before the "idle" figures were read. */
   readonly idleSeconds: number
   readonly bareServerIdleMB: number
+  /** An Effect `HttpApi` server with the host's register and heartbeat routes and nothing of ours. */
+  readonly stackServerIdleMB: number
   /** 3 s after start: the young generation start-up grew is still committed. */
   readonly hostStartedMB: number
   readonly runnerStartedMB: number
@@ -64,8 +68,9 @@ export const footprint = async (tasks: number, idleSeconds: number): Promise<Foo
   await embedded.close()
 
   const dir = tempDir("hr-bench-fp-")
-  // the floor of a serving process: Node's bare HTTP server, idle as long as ours
+  // the floors of a serving process: Node's bare HTTP server and the stack's, idle as long as ours
   const bare = await startBareHost(await freePort(), 5)
+  const stack = await startStackHost(await freePort(), 5)
   const hostPort = await freePort()
   const host = await startCli(["host"], clusterEnv({ dataDir: dir.path, hostPort }), /listening on/)
   const runnerPort = await freePort()
@@ -80,6 +85,7 @@ export const footprint = async (tasks: number, idleSeconds: number): Promise<Foo
     const runnerStarted = rssOf(runner.child.pid!)
     await sleep(Math.max(0, idleSeconds - 3) * 1000)
     const bareServerIdle = rssOf(bare.child.pid!)
+    const stackServerIdle = rssOf(stack.child.pid!)
     const hostIdle = rssOf(host.child.pid!)
     const runnerIdle = rssOf(runner.child.pid!)
     const c = connect({ url: `http://127.0.0.1:${hostPort}` })
@@ -92,6 +98,7 @@ export const footprint = async (tasks: number, idleSeconds: number): Promise<Foo
     const result: FootprintResult = {
       idleSeconds,
       bareServerIdleMB: mb(bareServerIdle),
+      stackServerIdleMB: mb(stackServerIdle),
       hostStartedMB: mb(hostStarted),
       runnerStartedMB: mb(runnerStarted),
       hostIdleMB: mb(hostIdle),
@@ -106,7 +113,8 @@ export const footprint = async (tasks: number, idleSeconds: number): Promise<Foo
     console.log(`  3 s after start: host ${result.hostStartedMB} MB, runner ${result.runnerStartedMB} MB`)
     console.log(
       `  idle RSS (${idleSeconds} s): host ${result.hostIdleMB} MB, runner ${result.runnerIdleMB} MB; ` +
-        `a bare node:http server ${result.bareServerIdleMB} MB (floor): +${mb(hostIdle - bareServerIdle)} / +${mb(runnerIdle - bareServerIdle)} MB`
+        `a bare node:http server ${result.bareServerIdleMB} MB (floor): +${mb(hostIdle - bareServerIdle)} / +${mb(runnerIdle - bareServerIdle)} MB; ` +
+        `an Effect HttpApi server ${result.stackServerIdleMB} MB (the stack's floor): +${mb(hostIdle - stackServerIdle)} / +${mb(runnerIdle - stackServerIdle)} MB`
     )
     console.log(
       `  after ${tasks} tasks and ${idleSeconds} s idle: host ${result.hostAfterMB} MB, runner ${result.runnerAfterMB} MB`
@@ -120,6 +128,7 @@ export const footprint = async (tasks: number, idleSeconds: number): Promise<Foo
     await stop(runner)
     await stop(host)
     await stop(bare)
+    await stop(stack)
     dir.remove()
   }
 }

@@ -15,8 +15,10 @@ import {
   cpuMsOf,
   freePort,
   rssOf,
+  type Proc,
   startBareHost,
   startCli,
+  startStackHost,
   stop,
   tempDir
 } from "./lib/cluster.js"
@@ -142,21 +144,32 @@ const heartbeatCpu = async (pid: number, windowS: number): Promise<number> => {
   return Math.round(((cpuMsOf(pid) - cpu0) / (performance.now() - w0)) * 1000) / 10
 }
 
+/** A server that stands in for the host, to be driven by the simulated runners. */
+interface Floor {
+  readonly label: string
+  readonly start: (port: number, heartbeatS: number) => Promise<Proc>
+}
+
 /**
- * The heartbeat floor: the same simulated runners heartbeating to Node's bare HTTP server
- * (`lib/bareHost.mjs`: JSON in, JSON out, nothing else), percent of one core.
+ * The heartbeat floors: Node's bare HTTP server (`lib/bareHost.mjs`: JSON in, JSON out, nothing
+ * else), and the prescribed stack alone (`lib/stackHost.ts`: Effect's `HttpApi` with the host's
+ * schemas, no middleware of ours, no store).
  */
-export const heartbeatFloor = async (runners: number, windowS: number): Promise<number> => {
+const nodeFloor: Floor = { label: "a bare node:http server", start: startBareHost }
+const stackFloor: Floor = { label: "an Effect HttpApi server with trivial handlers", start: startStackHost }
+
+/** The percent of one core that a floor's server spends on the same simulated runners' heartbeats. */
+const heartbeatFloor = async (floor: Floor, runners: number, windowS: number): Promise<number> => {
   const port = await freePort()
-  const bare = await startBareHost(port, HEARTBEAT_S)
+  const server = await floor.start(port, HEARTBEAT_S)
   try {
     const sims = await simulatedRunners(`http://127.0.0.1:${port}`, "http://127.0.0.1:9", runners)
-    const percent = await heartbeatCpu(bare.child.pid!, windowS)
+    const percent = await heartbeatCpu(server.child.pid!, windowS)
     await sims.stop()
-    console.log(`  ${runners} runners heartbeating to a bare node:http server (floor): ${percent}% of a core`)
+    console.log(`  ${runners} runners heartbeating to ${floor.label} (floor): ${percent}% of a core`)
     return percent
   } finally {
-    await stop(bare)
+    await stop(server)
   }
 }
 
@@ -234,29 +247,47 @@ export const hostScale = async (runners: number, tasks: number, windowS: number)
   }
 }
 
+/** Heartbeat CPU against the two floors of its runner count. */
+export interface HeartbeatFloors {
+  /** Node's bare `node:http` server. */
+  readonly heartbeatFloorPercentOfCore: number
+  readonly heartbeatToFloor: number
+  /** Effect's `HttpApi` alone, with the host's schemas. */
+  readonly heartbeatStackFloorPercentOfCore: number
+  readonly heartbeatToStackFloor: number
+}
+
+const ratio = (ours: number, floor: number) => Math.round((ours / floor) * 10) / 10
+
 /**
- * The grid of host-scale runs, each with the heartbeat floor of its runner count (measured once
- * per count, in the same run) and ours as a multiple of it.
+ * The grid of host-scale runs, each with the heartbeat floors of its runner count (measured once
+ * per count, in the same run) and ours as a multiple of each.
  */
 export const hostScaleGrid = async (
   grid: ReadonlyArray<readonly [runners: number, tasks: number]>,
   windowS: number
-): Promise<
-  Array<ScaleResult & { readonly heartbeatFloorPercentOfCore: number; readonly heartbeatToFloor: number }>
-> => {
-  const floors = new Map<number, number>()
+): Promise<Array<ScaleResult & HeartbeatFloors>> => {
+  const measured = new Map<number, readonly [bare: number, stack: number]>()
   for (const [runners] of grid) {
-    if (!floors.has(runners)) floors.set(runners, await heartbeatFloor(runners, windowS))
+    if (measured.has(runners)) continue
+    const bare = await heartbeatFloor(nodeFloor, runners, windowS)
+    measured.set(runners, [bare, await heartbeatFloor(stackFloor, runners, windowS)])
   }
   const rows = []
   for (const [runners, tasks] of grid) {
     const row = await hostScale(runners, tasks, windowS)
-    const floor = floors.get(runners)!
-    const heartbeatToFloor = Math.round((row.heartbeatCpuPercentOfCore / floor) * 10) / 10
+    const [bare, stack] = measured.get(runners)!
+    const ours = row.heartbeatCpuPercentOfCore
     console.log(
-      `    heartbeats: ${row.heartbeatCpuPercentOfCore}% against the floor's ${floor}% (×${heartbeatToFloor})`
+      `    heartbeats: ${ours}% against Node's ${bare}% (×${ratio(ours, bare)}) and the stack's ${stack}% (×${ratio(ours, stack)})`
     )
-    rows.push({ ...row, heartbeatFloorPercentOfCore: floor, heartbeatToFloor })
+    rows.push({
+      ...row,
+      heartbeatFloorPercentOfCore: bare,
+      heartbeatToFloor: ratio(ours, bare),
+      heartbeatStackFloorPercentOfCore: stack,
+      heartbeatToStackFloor: ratio(ours, stack)
+    })
   }
   return rows
 }

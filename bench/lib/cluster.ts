@@ -89,6 +89,44 @@ export const startCli = (
 export const startBareHost = (port: number, heartbeatS: number): Promise<Proc> =>
   startNode(bareHostPath, "bare-host", [String(port), String(heartbeatS)], {}, /listening on/)
 
+let stackHostBundle: Promise<string> | undefined
+
+/**
+ * The floor of the prescribed stack: an Effect `HttpApi` server answering register and heartbeat
+ * (`stackHost.ts`), bundled once per bench run into `bench/out` as the CLI is bundled.
+ */
+export const startStackHost = async (port: number, heartbeatS: number): Promise<Proc> => {
+  stackHostBundle ??= buildStackHost()
+  return startNode(
+    await stackHostBundle,
+    "stack-host",
+    [String(port), String(heartbeatS)],
+    {},
+    /Listening on/
+  )
+}
+
+const buildStackHost = async (): Promise<string> => {
+  const outDir = fileURLToPath(new URL("../out/stack-host", import.meta.url))
+  const { build } = await import("tsup")
+  await build({
+    config: false,
+    entry: { "stack-host": fileURLToPath(new URL("./stackHost.ts", import.meta.url)) },
+    outDir,
+    format: ["esm"],
+    platform: "node",
+    target: "node20",
+    clean: true,
+    silent: true,
+    noExternal: [/.*/],
+    // bundled CommonJS dependencies call require(), as in the CLI's bundle
+    banner: {
+      js: 'import { createRequire } from "node:module"; const require = createRequire(import.meta.url);'
+    }
+  })
+  return join(outDir, "stack-host.js")
+}
+
 /** Stops a child and waits for it. */
 export const stop = (proc: Proc): Promise<void> =>
   new Promise((resolve) => {
