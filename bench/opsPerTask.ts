@@ -25,6 +25,8 @@ export interface OpsPerTask {
   readonly transactions: number
   /** The same counts for one `GET /ping`: the cost of a request before any handler work. */
   readonly effectOpsPerPing: number
+  /** And for one heartbeat of an online node with no tasks (the host's steady work per runner). */
+  readonly effectOpsPerHeartbeat: number
 }
 
 class Counter extends Supervisor.AbstractSupervisor<void> {
@@ -61,6 +63,17 @@ const countStatements = () => {
     for (const [name, original] of originals) proto[name] = original
   }
   return { total, release }
+}
+
+/** One heartbeat of `node`, as its runner sends it (nothing running). */
+const heartbeat = async (hostPort: number, node: string) => {
+  const usage = { cpuPercent: 1, memoryUsedBytes: 1e9, memoryPercent: 12.5, temperatures: [], gpus: [] }
+  const response = await fetch(`http://127.0.0.1:${hostPort}/nodes/${node}/heartbeat`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ name: node, usage, runningTaskIds: [] })
+  })
+  if (!response.ok) throw new Error(`heartbeat: ${response.status} ${await response.text()}`)
 }
 
 export const opsPerTask = async (tasks: number): Promise<OpsPerTask> => {
@@ -105,17 +118,22 @@ export const opsPerTask = async (tasks: number): Promise<OpsPerTask> => {
     const per = (n: number) => Math.round((n / tasks) * 10) / 10
     const opsBeforePing = counter.ops
     for (let i = 0; i < tasks; i++) await client.ping()
+    const opsBeforeBeats = counter.ops
+    const [node] = await client.nodes()
+    for (let i = 0; i < tasks; i++) await heartbeat(hostPort, node!.name)
     const result: OpsPerTask = {
       tasks,
       effectOps: per(opsBeforePing - before.ops),
       fibers: per(counter.fibers - before.fibers),
       sqlStatements: per(statements.total() - before.sql),
       transactions: per(statements.total(/^BEGIN/) - transactionsBefore),
-      effectOpsPerPing: per(counter.ops - opsBeforePing)
+      effectOpsPerPing: per(opsBeforeBeats - opsBeforePing),
+      effectOpsPerHeartbeat: per(counter.ops - opsBeforeBeats)
     }
     console.log(
       `  per trivial task (host + runner, n=${tasks}): ${result.effectOps} Effect ops, ${result.fibers} fibers, ` +
-        `${result.sqlStatements} SQL statements (${result.transactions} transactions); a GET /ping: ${result.effectOpsPerPing} ops`
+        `${result.sqlStatements} SQL statements (${result.transactions} transactions); a GET /ping: ${result.effectOpsPerPing} ops; ` +
+        `a heartbeat: ${result.effectOpsPerHeartbeat} ops`
     )
     return result
   } finally {

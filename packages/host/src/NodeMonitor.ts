@@ -67,7 +67,9 @@ const make = Effect.gen(function* () {
     return new RegisterResponse({ heartbeatIntervalS: config.timing.heartbeat_interval })
   })
 
-  const reconcile = Effect.fn("NodeMonitor.reconcile")(function* (name: string, beat: Heartbeat, ms: number) {
+  // a step of every heartbeat, inside its span: a span of its own cost each heartbeat ~25
+  // Effect operations and a copy of the fiber's context
+  const reconcile = Effect.fnUntraced(function* (name: string, beat: Heartbeat, ms: number) {
     const reported = new Set<string>(beat.runningTaskIds)
     // an idle node that reports nothing (most heartbeats) needs no read: the store keeps in
     // memory which tasks hold resources where

@@ -107,15 +107,17 @@ export class TurnScheduler implements Scheduler.Scheduler {
 
 const noop: Scheduler.Task = () => {}
 
+const atWrite = FiberRef.set(FiberRef.currentSchedulingPriority, writePriority)
+
 /**
- * Middleware for every route: a request other than `GET`/`HEAD` runs at `writePriority`.
+ * Middleware for every route: a request other than `GET`/`HEAD` runs at `writePriority`. Each
+ * request has a fiber of its own, so the priority is set for the rest of that fiber, not set and
+ * restored around the request (which copied the fiber's references twice per request).
  * @category layers
  */
 export const requestPriority = HttpApiBuilder.middleware((app) =>
   Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
-    request.method === "GET" || request.method === "HEAD"
-      ? app
-      : Effect.withSchedulingPriority(app, writePriority)
+    request.method === "GET" || request.method === "HEAD" ? app : Effect.zipRight(atWrite, app)
   )
 )
 

@@ -2,9 +2,18 @@
  * The host's scheduler: reads before writes within a turn, and a turn for the event loop (new
  * requests read from their sockets) after a few milliseconds of work.
  */
+import {
+  HttpApi,
+  HttpApiBuilder,
+  HttpApiEndpoint,
+  HttpApiGroup,
+  HttpClient,
+  HttpClientRequest
+} from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, FiberRef, Layer } from "effect"
-import { atWritePriority, TurnScheduler, writePriority } from "../src/ReadsFirst.js"
+import { Effect, Fiber, FiberRef, Layer, Schema } from "effect"
+import { atWritePriority, requestPriority, TurnScheduler, writePriority } from "../src/ReadsFirst.js"
 
 const busy = (ms: number) => {
   const until = performance.now() + ms
@@ -104,5 +113,34 @@ describe("atWritePriority", () => {
       expect(seen).toBe(writePriority)
       expect(yield* FiberRef.get(FiberRef.currentSchedulingPriority)).toBe(0)
     })
+  )
+})
+
+describe("requestPriority", () => {
+  // each route answers the scheduling priority its handler ran at
+  const Api = HttpApi.make("priorities").add(
+    HttpApiGroup.make("p")
+      .add(HttpApiEndpoint.get("read", "/p").addSuccess(Schema.Number))
+      .add(HttpApiEndpoint.post("write", "/p").addSuccess(Schema.Number))
+  )
+  const priority = FiberRef.get(FiberRef.currentSchedulingPriority)
+  const Live = HttpApiBuilder.group(Api, "p", (handlers) =>
+    handlers.handle("read", () => priority).handle("write", () => priority)
+  )
+  const served = HttpApiBuilder.serve().pipe(
+    Layer.provide(requestPriority),
+    Layer.provide(HttpApiBuilder.api(Api).pipe(Layer.provide(Live))),
+    Layer.provideMerge(NodeHttpServer.layerTest)
+  )
+  const answer = (request: HttpClientRequest.HttpClientRequest) =>
+    Effect.flatMap(HttpClient.execute(request), (response) => response.json)
+
+  it.scoped("a write request runs at the write priority, a read at the default, one after the other", () =>
+    Effect.gen(function* () {
+      expect(yield* answer(HttpClientRequest.post("/p"))).toBe(writePriority)
+      expect(yield* answer(HttpClientRequest.get("/p"))).toBe(0)
+      expect(yield* answer(HttpClientRequest.post("/p"))).toBe(writePriority)
+      expect(yield* answer(HttpClientRequest.get("/p"))).toBe(0)
+    }).pipe(Effect.provide(served))
   )
 })

@@ -9,7 +9,9 @@ import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as FileSystem from "@effect/platform/FileSystem"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 
 /**
@@ -50,5 +52,9 @@ export const layer = (limit: number = maxBodyBytes) =>
         }
       }
       return yield* app
-    }).pipe(HttpIncomingMessage.withMaxBodySize(Option.some(limit)))
+    })
+  ).pipe(
+    // the body limit of every request, in the server's context once rather than provided around
+    // each request (a copy of the request's whole context each time)
+    Layer.merge(Layer.succeed(HttpIncomingMessage.MaxBodySize, Option.some(FileSystem.Size(limit))))
   )
