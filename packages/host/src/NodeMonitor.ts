@@ -130,7 +130,8 @@ const make = Effect.gen(function* () {
       yield* placer.wake
     }
     const killTaskIds = yield* reconcile(name, beat, ms)
-    return new HeartbeatAck({ killTaskIds })
+    // ids the store or the runner's beat gave, valid already: not validated again, every beat
+    return new HeartbeatAck({ killTaskIds }, true)
   })
 
   const check = Effect.gen(function* () {

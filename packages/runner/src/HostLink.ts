@@ -57,7 +57,8 @@ export const make = (options: HostLinkOptions) =>
       const ack = yield* client.runners
         .heartbeat({
           path: { name: identity.name },
-          payload: new Heartbeat({ name: identity.name, usage, runningTaskIds: [...runningTaskIds] })
+          // the probe's usage and our task ids; the request encodes (and checks) them
+          payload: new Heartbeat({ name: identity.name, usage, runningTaskIds: [...runningTaskIds] }, true)
         })
         .pipe(Effect.timeout(requestTimeout))
       for (const id of ack.killTaskIds) {

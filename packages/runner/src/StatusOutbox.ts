@@ -90,10 +90,11 @@ export const make = (options: StatusOutboxOptions) =>
       const [first, ...rest] = batch
       if (first === undefined) return 0
       const outcomes = yield* client.runners.reportStatuses({
-        payload: new StatusReports({
-          ...(options.node === undefined ? {} : { node: options.node }),
-          updates: [first, ...rest]
-        })
+        // reports made by this runner; the request encodes (and checks) them
+        payload: new StatusReports(
+          { ...(options.node === undefined ? {} : { node: options.node }), updates: [first, ...rest] },
+          true
+        )
       })
       // refused for good: the host knows better (unknown task, or a move it does not allow)
       for (const o of outcomes) {

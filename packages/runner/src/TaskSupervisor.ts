@@ -168,13 +168,17 @@ export const make = (options: TaskSupervisorOptions) =>
 
     const report = (taskId: TaskId, status: TaskStatus, details: Omit<TaskOutcome, "status"> = {}) =>
       outbox.push(
-        new StatusUpdate({
-          taskId,
-          status,
-          at: now(),
-          ...(details.exitCode === undefined ? {} : { exitCode: details.exitCode }),
-          ...(details.error === undefined ? {} : { error: details.error })
-        })
+        new StatusUpdate(
+          {
+            taskId,
+            status,
+            at: now(),
+            ...(details.exitCode === undefined ? {} : { exitCode: details.exitCode }),
+            ...(details.error === undefined ? {} : { error: details.error })
+          },
+          // our own values: the send encodes (and checks) them once
+          true
+        )
       )
 
     const remember = (entry: Entry) =>
@@ -312,7 +316,7 @@ export const make = (options: TaskSupervisorOptions) =>
           ...(cpuset === undefined ? {} : { cpuset })
         }
         yield* FiberMap.run(fibers, task.taskId, life(entry, executor, request))
-        return new RunAccepted({ taskId: task.taskId, executor: kind })
+        return new RunAccepted({ taskId: task.taskId, executor: kind }, true)
       }).pipe(
         Effect.uninterruptible,
         Effect.withSpan("TaskSupervisor.run", { attributes: { taskId: task.taskId } })
