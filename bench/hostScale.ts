@@ -36,6 +36,8 @@ export interface ScaleResult {
   readonly burstCpuPercentOfCore: number
   readonly submitP99Ms: number
   readonly statusP99Ms: number
+  /** The median `status` read during the burst (its p99 is one of ~100 reads at 1k tasks). */
+  readonly statusP50Ms: number
   readonly heartbeatP99Ms: number
   readonly completedPerS: number
 }
@@ -230,12 +232,13 @@ export const hostScale = async (runners: number, tasks: number, windowS: number)
       burstCpuPercentOfCore: Math.round(burstCpu),
       submitP99Ms: Math.round(summarize(submitMs).p99 * 10) / 10,
       statusP99Ms: Math.round(summarize(statusMs).p99 * 10) / 10,
+      statusP50Ms: Math.round(summarize(statusMs).p50 * 10) / 10,
       heartbeatP99Ms: Math.round(summarize(sims.heartbeatMs).p99 * 10) / 10,
       completedPerS: Math.round((completed / burstMs) * 1000)
     }
     console.log(
       `  ${runners} runners, ${tasks} tasks: host RSS ${result.hostRssMB} MB, heartbeats ${result.heartbeatCpuPercentOfCore}% of a core, ` +
-        `burst ${result.burstCpuPercentOfCore}%; p99 submit ${result.submitP99Ms} ms, status ${result.statusP99Ms} ms, ` +
+        `burst ${result.burstCpuPercentOfCore}%; p99 submit ${result.submitP99Ms} ms, status ${result.statusP99Ms} ms (p50 ${result.statusP50Ms}), ` +
         `heartbeat ${result.heartbeatP99Ms} ms; ${result.completedPerS} tasks/s (${completed}/${tasks} done)`
     )
     return result

@@ -6,7 +6,8 @@ import { tmpdir } from "node:os"
 import { basename, join } from "node:path"
 import { fileURLToPath } from "node:url"
 
-export const cliPath = fileURLToPath(new URL("../../packages/cli/dist/hakuriver.js", import.meta.url))
+export const cliPath =
+  process.env.BENCH_CLI ?? fileURLToPath(new URL("../../packages/cli/dist/hakuriver.js", import.meta.url))
 const bareHostPath = fileURLToPath(new URL("./bareHost.mjs", import.meta.url))
 
 export interface Proc {

@@ -90,7 +90,6 @@ export const routes = (config: HakuRiverConfig) =>
     ApiReference.layer("/docs"),
     DashboardHost.layer(config),
     RequestBody.layer(),
-    ReadsFirst.requestPriority,
     routeNotFoundAsJson
   )
 
@@ -99,7 +98,7 @@ export const routes = (config: HakuRiverConfig) =>
  * @category layers
  */
 export const layerWithoutServer = (config: HakuRiverConfig) =>
-  HttpApiBuilder.serve().pipe(
+  HttpApiBuilder.serve(ReadsFirst.requestPriority).pipe(
     Layer.provide(routes(config)),
     Layer.provide(api(config)),
     Layer.provideMerge(ReadsFirst.atWritePriority(services(config))),

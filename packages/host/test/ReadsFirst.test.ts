@@ -117,7 +117,8 @@ describe("atWritePriority", () => {
 })
 
 describe("requestPriority", () => {
-  // each route answers the scheduling priority its handler ran at
+  // each route answers the scheduling priority its handler ran at; a middleware layer (as the
+  // host's body check) notes the priority it ran at
   const Api = HttpApi.make("priorities").add(
     HttpApiGroup.make("p")
       .add(HttpApiEndpoint.get("read", "/p").addSuccess(Schema.Number))
@@ -127,20 +128,30 @@ describe("requestPriority", () => {
   const Live = HttpApiBuilder.group(Api, "p", (handlers) =>
     handlers.handle("read", () => priority).handle("write", () => priority)
   )
-  const served = HttpApiBuilder.serve().pipe(
-    Layer.provide(requestPriority),
+  const seenByMiddleware: Array<number> = []
+  const noting = HttpApiBuilder.middleware((app) =>
+    Effect.zipRight(
+      Effect.flatMap(priority, (p) => Effect.sync(() => seenByMiddleware.push(p))),
+      app
+    )
+  )
+  const served = HttpApiBuilder.serve(requestPriority).pipe(
+    Layer.provide(noting),
     Layer.provide(HttpApiBuilder.api(Api).pipe(Layer.provide(Live))),
     Layer.provideMerge(NodeHttpServer.layerTest)
   )
   const answer = (request: HttpClientRequest.HttpClientRequest) =>
     Effect.flatMap(HttpClient.execute(request), (response) => response.json)
 
-  it.scoped("a write request runs at the write priority, a read at the default, one after the other", () =>
-    Effect.gen(function* () {
-      expect(yield* answer(HttpClientRequest.post("/p"))).toBe(writePriority)
-      expect(yield* answer(HttpClientRequest.get("/p"))).toBe(0)
-      expect(yield* answer(HttpClientRequest.post("/p"))).toBe(writePriority)
-      expect(yield* answer(HttpClientRequest.get("/p"))).toBe(0)
-    }).pipe(Effect.provide(served))
+  it.scoped(
+    "a write request runs at the write priority from its start, middleware included; a read at the default",
+    () =>
+      Effect.gen(function* () {
+        expect(yield* answer(HttpClientRequest.post("/p"))).toBe(writePriority)
+        expect(yield* answer(HttpClientRequest.get("/p"))).toBe(0)
+        expect(yield* answer(HttpClientRequest.post("/p"))).toBe(writePriority)
+        expect(yield* answer(HttpClientRequest.get("/p"))).toBe(0)
+        expect(seenByMiddleware).toEqual([writePriority, 0, writePriority, 0])
+      }).pipe(Effect.provide(served))
   )
 })
