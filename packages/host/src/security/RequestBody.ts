@@ -25,36 +25,45 @@ const refuse = (status: number, tag: string, message: string) =>
 
 const hasBody = (method: string) => method === "POST" || method === "PUT" || method === "PATCH"
 
+/** The JSON parser's complaint about `text`, or undefined when it parses. */
+const jsonProblem = (text: string): string | undefined => {
+  try {
+    JSON.parse(text)
+    return undefined
+  } catch (cause) {
+    return cause instanceof Error ? cause.message : String(cause)
+  }
+}
+
 /**
  * Middleware for every route of the server: a declared `content-length` over `limit` answers 413
  * before the body is read; a longer body without a length fails the read (413); a JSON body that
  * does not parse answers 400. The body read here is cached, so handlers read it again for free.
+ * Every request passes through it, heartbeats included, so it is a plain chain of effects that
+ * builds a refusal only when it refuses.
  * @category layers
  */
-export const layer = (limit: number = maxBodyBytes) =>
-  HttpApiBuilder.middleware((app) =>
-    Effect.gen(function* () {
-      const request = yield* HttpServerRequest.HttpServerRequest
+export const layer = (limit: number = maxBodyBytes) => {
+  const tooLarge = () => refuse(413, "PayloadTooLarge", `request body larger than ${limit} bytes`)
+  return HttpApiBuilder.middleware((app) =>
+    Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
       const declared = Number(request.headers["content-length"] ?? "0")
-      const tooLarge = refuse(413, "PayloadTooLarge", `request body larger than ${limit} bytes`)
-      if (Number.isFinite(declared) && declared > limit) return tooLarge
+      if (Number.isFinite(declared) && declared > limit) return Effect.succeed(tooLarge())
       const json = (request.headers["content-type"] ?? "").toLowerCase().includes("json")
-      if (hasBody(request.method) && json) {
-        const text = yield* Effect.either(request.text)
-        if (text._tag === "Left") return tooLarge
-        if (text.right !== "") {
-          const parsed = yield* Effect.either(Effect.try(() => JSON.parse(text.right) as unknown))
-          if (parsed._tag === "Left") {
-            const cause = parsed.left.error
-            const detail = cause instanceof Error ? cause.message : String(cause)
-            return refuse(400, "BadRequest", `invalid JSON body: ${detail}`)
-          }
+      if (!hasBody(request.method) || !json) return app
+      return Effect.matchEffect(request.text, {
+        onFailure: () => Effect.succeed(tooLarge()),
+        onSuccess: (text) => {
+          const problem = text === "" ? undefined : jsonProblem(text)
+          return problem === undefined
+            ? app
+            : Effect.succeed(refuse(400, "BadRequest", `invalid JSON body: ${problem}`))
         }
-      }
-      return yield* app
+      })
     })
   ).pipe(
     // the body limit of every request, in the server's context once rather than provided around
     // each request (a copy of the request's whole context each time)
     Layer.merge(Layer.succeed(HttpIncomingMessage.MaxBodySize, Option.some(FileSystem.Size(limit))))
   )
+}
