@@ -270,9 +270,6 @@ const decodeClaims = (rows: ReadonlyArray<unknown>): Effect.Effect<ReadonlyArray
   )
 
 const decodeNode = Schema.decodeUnknown(NodeRow)
-const encodeUsage = (usage: NodeUsage) => Effect.orDie(Schema.encode(NodeUsage)(usage))
-/** A decoded usage always encodes. */
-const encodeUsageSync = Schema.encodeSync(NodeUsage)
 const decodeTask = Schema.decodeUnknown(TaskRow)
 
 const toNode = (row: unknown): Effect.Effect<NodeRecord> =>
@@ -332,6 +329,10 @@ const toTask = (row: unknown): Effect.Effect<Task> =>
 
 const json = (value: unknown): string => JSON.stringify(value)
 
+const encodeUsage = Schema.encodeSync(NodeUsage)
+/** A node's usage as its JSON column holds it (a decoded usage always encodes). */
+const usageColumn = (usage: NodeUsage): string => json(encodeUsage(usage))
+
 /** How often the heartbeats of online nodes are written (see `UnwrittenBeats`). */
 const beatWriteInterval = Duration.seconds(1)
 
@@ -363,10 +364,8 @@ const make = Effect.gen(function* () {
     )
 
   const writeHeartbeat = (name: string, usage: NodeUsage, now: string) =>
-    Effect.gen(function* () {
-      const encoded = json(yield* encodeUsage(usage))
-      yield* sql`UPDATE nodes SET status = 'online', usage = ${encoded}, last_heartbeat_at = ${now} WHERE name = ${name}`
-    })
+    sql`UPDATE nodes SET status = 'online', usage = ${usageColumn(usage)}, last_heartbeat_at = ${now}
+        WHERE name = ${name}`
 
   const beats = new UnwrittenBeats()
   const forgetBeat = (name: string) => Effect.sync(() => beats.forget(name))
@@ -379,7 +378,7 @@ const make = Effect.gen(function* () {
   const writeBeats = Effect.suspend(() => {
     const pending = beats.pending()
     if (pending.length === 0) return Effect.void
-    const rows = json(pending.map(([name, beat]) => [name, json(encodeUsageSync(beat.usage)), beat.at]))
+    const rows = json(pending.map(([name, beat]) => [name, usageColumn(beat.usage), beat.at]))
     return sql`UPDATE nodes SET usage = beat.value ->> 1, last_heartbeat_at = beat.value ->> 2
                FROM json_each(${rows}) AS beat
                WHERE nodes.name = beat.value ->> 0 AND nodes.status = 'online'`.pipe(
