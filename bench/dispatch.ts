@@ -2,12 +2,19 @@
  * Dispatch latency: submit → running and submit → completed of a trivial task, from the host's
  * own timestamps and from the client's view (submit + long-poll wait), against the floor of the
  * executor's bare work with the same options.
+ *
+ * The floor's samples and ours alternate (which of the two goes first alternates too), so that
+ * the machine's drift over the section (other load, the disk, the engine) reaches both alike: taken
+ * as two blocks, the Docker overhead moved between 11 and 22 ms from one run to the next. Each
+ * sample starts on a settled machine: the floor removes its container before it ends, and after
+ * one of ours the section waits until the runner has removed the task's container (after it
+ * reported the end), so neither sample pays for the other's clean-up.
  */
 import { join } from "node:path"
 import { performance } from "node:perf_hooks"
 import { connect } from "@hakuriver/sdk"
 import { up } from "./lib/cluster.js"
-import { dockerFloor, dockerReady, prepareBenchEnv } from "./lib/dockerFloor.js"
+import { containerGone, dockerOnce, dockerReady, prepareBenchEnv } from "./lib/dockerFloor.js"
 import { timedSpawn } from "./lib/floor.js"
 import { fmt, overhead, type Summary, summarize } from "./lib/stats.js"
 
@@ -29,7 +36,6 @@ export const dispatch = async (
   tasks: number
 ): Promise<DispatchResult | undefined> => {
   const command = ["true"]
-  let floorSamples: Array<number> = []
   if (executor === "docker") {
     if (!(await dockerReady())) {
       console.log("  docker: no engine or no test image; skipped (run scripts/test-env.sh)")
@@ -41,23 +47,42 @@ export const dispatch = async (
     const client = connect({ url: cluster.url })
     const container = executor === "docker" ? "bench" : "NULL"
     if (executor === "docker") prepareBenchEnv(join(cluster.dataDir, "shared"))
-    if (executor === "docker") floorSamples = await dockerFloor(cluster.dataDir, tasks, command)
-    else
-      for (let i = 0; i < tasks; i++)
-        floorSamples.push(await timedSpawn(command, join(cluster.dataDir, "floor")))
-    // warm-up
-    for (let i = 0; i < 5; i++) {
-      const { taskIds } = await client.submit({ command, container })
-      await client.wait(taskIds)
-    }
-    const clientView: Array<number> = []
-    const ids: Array<string> = []
-    for (let i = 0; i < tasks; i++) {
+    const floorOnce = (i: number): Promise<number> =>
+      executor === "docker"
+        ? dockerOnce(i, command, cluster.dataDir)
+        : timedSpawn(command, join(cluster.dataDir, "floor"))
+    const oursOnce = async (): Promise<{ readonly ms: number; readonly taskId: string }> => {
       const t0 = performance.now()
       const { taskIds } = await client.submit({ command, container })
       await client.wait(taskIds)
-      clientView.push(performance.now() - t0)
-      ids.push(...taskIds)
+      const elapsed = performance.now() - t0
+      if (executor === "docker") await containerGone(taskIds[0]!)
+      return { ms: elapsed, taskId: taskIds[0]! }
+    }
+    // warm-up
+    for (let i = 0; i < 5; i++) {
+      await floorOnce(tasks + i)
+      await oursOnce()
+    }
+    const floorSamples: Array<number> = []
+    const clientView: Array<number> = []
+    const ids: Array<string> = []
+    const sampleOurs = async () => {
+      const { ms, taskId } = await oursOnce()
+      clientView.push(ms)
+      ids.push(taskId)
+    }
+    const sampleFloor = async (i: number) => {
+      floorSamples.push(await floorOnce(i))
+    }
+    for (let i = 0; i < tasks; i++) {
+      if (i % 2 === 0) {
+        await sampleFloor(i)
+        await sampleOurs()
+      } else {
+        await sampleOurs()
+        await sampleFloor(i)
+      }
     }
     const done = await client.tasks({ limit: tasks + 10 })
     const mine = done.filter((t) => ids.includes(t.taskId))

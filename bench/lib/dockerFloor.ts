@@ -71,9 +71,20 @@ export const dockerOnce = async (
   return performance.now() - t0
 }
 
-/** `tasks` sequential floor runs (after the bench env exists). */
-export const dockerFloor = async (dataDir: string, tasks: number, command: ReadonlyArray<string>) => {
-  const samples: Array<number> = []
-  for (let i = 0; i < tasks; i++) samples.push(await dockerOnce(i, command, dataDir))
-  return samples
+/**
+ * Resolves once the container of task `taskId` is gone (the runner removes it after it reported
+ * the task's end): found by the label every task container carries, then waited on.
+ */
+export const containerGone = async (taskId: string): Promise<void> => {
+  const found = await docker.listContainers({
+    all: true,
+    filters: JSON.stringify({ label: [`hakuriver.task_id=${taskId}`] })
+  })
+  for (const c of found) {
+    // a container removed meanwhile answers 404: gone as well
+    await docker
+      .getContainer(c.Id)
+      .wait({ condition: "removed" })
+      .catch(() => undefined)
+  }
 }
