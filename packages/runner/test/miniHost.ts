@@ -39,6 +39,8 @@ export interface MiniHostState {
   readonly known: Set<string>
   killTaskIds: Array<TaskId>
   heartbeatIntervalS: number
+  /** How long `POST /tasks/status` holds its answer after taking the reports (ms). */
+  reportAnswerDelayMs: number
 }
 
 /** Fresh state; pass the same state to a restarted mini host to keep what it knew. */
@@ -51,7 +53,8 @@ export const makeState = (): MiniHostState => ({
   tasks: new Map(),
   known: new Set(),
   killTaskIds: [],
-  heartbeatIntervalS: 0.2
+  heartbeatIntervalS: 0.2,
+  reportAnswerDelayMs: 0
 })
 
 /** Takes a status report for a task the mini host knows. */
@@ -96,7 +99,8 @@ const RunnersLive = (state: MiniHostState) =>
               state.reportRequests++
               state.reportNodes.push(payload.node)
             })
-          )
+          ),
+          Effect.tap(() => Effect.suspend(() => Effect.sleep(state.reportAnswerDelayMs)))
         )
       )
   )
