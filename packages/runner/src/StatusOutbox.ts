@@ -8,10 +8,8 @@
  */
 import { isFinal, type NodeName, StatusReports, StatusUpdate, type TaskId } from "@hakuriver/sdk"
 import * as Context from "effect/Context"
-import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as FiberId from "effect/FiberId"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
@@ -34,8 +32,6 @@ export class StatusOutbox extends Context.Tag("@hakuriver/runner/StatusOutbox")<
     readonly pending: Effect.Effect<ReadonlyArray<StatusUpdate>>
     /** Tasks whose final status the host has not taken yet (still "running" for the host). */
     readonly unreportedFinal: Effect.Effect<ReadonlyArray<TaskId>>
-    /** Waits until the host has taken every queued report of the task (at once when none is queued). */
-    readonly taken: (taskId: TaskId) => Effect.Effect<void>
   }
 >() {}
 
@@ -82,18 +78,6 @@ export const make = (options: StatusOutboxOptions) =>
     const wake = yield* Queue.sliding<void>(1)
     const persist = Effect.flatMap(Ref.get(queue), (items) => writeJsonList(options.file, items))
     const maxBackoff = Duration.decode(options.maxBackoff ?? "5 seconds")
-    /** Who waits for the host to take the reports of a task (`taken`). */
-    const waiters = new Map<TaskId, Array<Deferred.Deferred<void>>>()
-    const queuedFor = (items: ReadonlyArray<Encoded<StatusUpdate>>, taskId: TaskId) =>
-      items.some((item) => item.value.taskId === taskId)
-    /** Wakes those whose task has no report left in the queue. */
-    const wakeTaken = Effect.map(Ref.get(queue), (items) => {
-      for (const [taskId, waiting] of waiters) {
-        if (queuedFor(items, taskId)) continue
-        waiters.delete(taskId)
-        for (const deferred of waiting) Deferred.unsafeDone(deferred, Effect.void)
-      }
-    })
     const gather = Duration.decode(options.gather ?? "10 millis")
 
     /**
@@ -138,7 +122,6 @@ export const make = (options: StatusOutboxOptions) =>
       const sent = yield* sendHead
       // only the tail grows meanwhile: the sent reports are still the head
       yield* Ref.update(queue, (all) => all.slice(sent))
-      if (waiters.size > 0) yield* wakeTaken
       yield* persist
     }).pipe(Effect.forever, Effect.annotateLogs("service", "StatusOutbox"))
 
@@ -153,17 +136,8 @@ export const make = (options: StatusOutboxOptions) =>
         Effect.uninterruptible
       )
 
-    // registered before the queue is looked at: a send that ends in between wakes it too
-    const taken = (taskId: TaskId) =>
-      Effect.suspend(() => {
-        const deferred = Deferred.unsafeMake<void>(FiberId.none)
-        waiters.set(taskId, [...(waiters.get(taskId) ?? []), deferred])
-        return Effect.zipRight(wakeTaken, Deferred.await(deferred))
-      })
-
     return StatusOutbox.of({
       push,
-      taken,
       pending: updates,
       unreportedFinal: Effect.map(updates, (items) => [
         ...new Set(items.filter((u) => isFinal(u.status)).map((u) => u.taskId))

@@ -128,13 +128,6 @@ const attach = (entry: Entry, execution: Execution): void => {
 }
 
 /**
- * How long the clean-up of a task that ended (its container's removal) waits for the host to take
- * the report of its end: the end reaches the client sooner (about 5 ms of a Docker task's
- * latency), and a host that is down or slow delays the clean-up by this much at most.
- */
-const cleanupWaitsForReport = Duration.seconds(2)
-
-/**
  * How long a pause or resume waits for a task that is still starting: the host shows a task
  * running as soon as the runner accepted it, a moment before its process exists.
  */
@@ -226,11 +219,7 @@ export const make = (options: TaskSupervisorOptions) =>
         )
       }).pipe(Effect.uninterruptible)
 
-    /**
-     * Waits for the end of a started (or recovered) task and reports it. The executor's clean-up
-     * that follows (a container's removal, when the caller's scope closes) waits for the host to
-     * take the report, for a while: run at once, the engine's removal took the CPU the report needed.
-     */
+    /** Waits for the end of a started (or recovered) task and reports it. */
     const watch = (entry: Entry, execution: Execution) =>
       Effect.gen(function* () {
         const result = yield* execution.wait
@@ -238,8 +227,7 @@ export const make = (options: TaskSupervisorOptions) =>
       }).pipe(
         Effect.catchAll((error) =>
           finish(entry, entry.killRequested ? { status: "killed" } : { status: "lost", error: error.message })
-        ),
-        Effect.zipRight(Effect.ignore(Effect.timeout(outbox.taken(entry.taskId), cleanupWaitsForReport)))
+        )
       )
 
     const life = (entry: Entry, executor: Executor, request: ExecRequest) =>

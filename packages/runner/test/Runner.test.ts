@@ -300,42 +300,6 @@ describe("Runner against a minimal host", () => {
   )
 
   it.scopedLive(
-    "cleans up after a task (a container's removal) once the host took its end, or after 2 s without an answer",
-    () =>
-      Effect.gen(function* () {
-        const cleanedUp = new Map<string, number>()
-        const { state, shared, client } = yield* registeredRunnerWith((executor) => ({
-          ...executor,
-          run: (request) =>
-            Effect.tap(executor.run(request), () =>
-              Effect.addFinalizer(() => Effect.sync(() => cleanedUp.set(request.task.taskId, Date.now())))
-            )
-        }))
-        /** Runs `true` with the host holding its answers `delayMs`; when its end came, when it was cleaned up. */
-        const endAndCleanup = (delayMs: number) =>
-          Effect.gen(function* () {
-            state.reportAnswerDelayMs = delayMs
-            const task = makeTask(shared, ["true"])
-            yield* submit(state, client, task)
-            let endSeen = 0
-            yield* eventually(() => {
-              if (endSeen === 0 && statusesOf(state, task).includes("completed")) endSeen = Date.now()
-              return endSeen > 0 && cleanedUp.has(task.taskId)
-            }, 10)
-            return { endSeen, cleanedUp: cleanedUp.get(task.taskId)! }
-          })
-        // the host answers the end 800 ms after it took it: the clean-up comes after that answer
-        const answered = yield* endAndCleanup(800)
-        expect(answered.cleanedUp - answered.endSeen).toBeGreaterThanOrEqual(600)
-        // a host that holds its answer 6 s: the clean-up does not wait for it past 2 s
-        const unanswered = yield* endAndCleanup(6_000)
-        expect(unanswered.cleanedUp - unanswered.endSeen).toBeGreaterThanOrEqual(1_700)
-        expect(unanswered.cleanedUp - unanswered.endSeen).toBeLessThan(4_000)
-      }),
-    30_000
-  )
-
-  it.scopedLive(
     "buffers status reports while the host is down and delivers them in order",
     () =>
       Effect.gen(function* () {

@@ -3,7 +3,7 @@ import * as path from "node:path"
 import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { NodeName, StatusUpdate, type TaskId, type TaskStatus } from "@hakuriver/sdk"
-import { type Duration, Effect, Fiber, Layer } from "effect"
+import { type Duration, Effect, Layer } from "effect"
 import * as HostClient from "../src/HostClient.js"
 import * as StatusOutbox from "../src/StatusOutbox.js"
 import { eventually, freePort, makeState, makeTask, serveMiniHost } from "./miniHost.js"
@@ -85,41 +85,6 @@ describe("StatusOutbox", () => {
         yield* eventually(() => state.reports.length === 3)
         expect(state.reportRequests).toBe(2)
         expect(state.reports.map((r) => r.status)).toEqual(["running", "completed", "running"])
-      }),
-    30_000
-  )
-
-  it.scopedLive(
-    "taken: at once for a task with nothing queued, else once the host has taken all of its reports",
-    () =>
-      Effect.gen(function* () {
-        const dir = yield* scopedTempDir("outbox-taken")
-        const state = makeState()
-        const a = makeTask(dir, ["true"])
-        const b = makeTask(dir, ["true"])
-        state.tasks.set(a.taskId, a)
-        state.tasks.set(b.taskId, b)
-        const port = yield* freePort()
-        const outbox = yield* outboxAt(path.join(dir, "outbox.json"), port)
-
-        yield* outbox.taken(a.taskId)
-        yield* outbox.push(update(a.taskId, "running"))
-        yield* outbox.push(update(a.taskId, "completed", 0))
-        const waiting = yield* Effect.fork(outbox.taken(a.taskId))
-        const alsoWaiting = yield* Effect.fork(outbox.taken(a.taskId))
-        // the host is down: its reports are not taken
-        yield* Effect.sleep("300 millis")
-        expect(waiting.unsafePoll()).toBeNull()
-        // another task's are not this one's
-        yield* outbox.taken(b.taskId)
-
-        yield* serveMiniHost(state, { port })
-        yield* Fiber.join(waiting)
-        yield* Fiber.join(alsoWaiting)
-        expect(state.reports.filter((r) => r.taskId === a.taskId).map((r) => r.status)).toEqual([
-          "running",
-          "completed"
-        ])
       }),
     30_000
   )

@@ -39,8 +39,6 @@ export interface MiniHostState {
   readonly known: Set<string>
   killTaskIds: Array<TaskId>
   heartbeatIntervalS: number
-  /** How long `POST /tasks/status` holds its answer after taking the reports (ms). */
-  reportAnswerDelayMs: number
 }
 
 /** Fresh state; pass the same state to a restarted mini host to keep what it knew. */
@@ -53,8 +51,7 @@ export const makeState = (): MiniHostState => ({
   tasks: new Map(),
   known: new Set(),
   killTaskIds: [],
-  heartbeatIntervalS: 0.2,
-  reportAnswerDelayMs: 0
+  heartbeatIntervalS: 0.2
 })
 
 /** Takes a status report for a task the mini host knows. */
@@ -99,8 +96,7 @@ const RunnersLive = (state: MiniHostState) =>
               state.reportRequests++
               state.reportNodes.push(payload.node)
             })
-          ),
-          Effect.tap(() => Effect.suspend(() => Effect.sleep(state.reportAnswerDelayMs)))
+          )
         )
       )
   )
