@@ -73,18 +73,14 @@ export const dockerOnce = async (
 
 /**
  * Resolves once the container of task `taskId` is gone (the runner removes it after it reported
- * the task's end): found by the label every task container carries, then waited on.
+ * the task's end), looked up by the label every task container carries. Polled: the engine's
+ * `wait` for removal hung now and then on a container removed while it was asked.
  */
 export const containerGone = async (taskId: string): Promise<void> => {
-  const found = await docker.listContainers({
-    all: true,
-    filters: JSON.stringify({ label: [`hakuriver.task_id=${taskId}`] })
-  })
-  for (const c of found) {
-    // a container removed meanwhile answers 404: gone as well
-    await docker
-      .getContainer(c.Id)
-      .wait({ condition: "removed" })
-      .catch(() => undefined)
+  const filters = JSON.stringify({ label: [`hakuriver.task_id=${taskId}`] })
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+    if ((await docker.listContainers({ all: true, filters })).length === 0) return
+    await new Promise((resolve) => setTimeout(resolve, 5))
   }
+  throw new Error(`the container of task ${taskId} was not removed within 10 s`)
 }
