@@ -13,13 +13,20 @@
 import { join } from "node:path"
 import { performance } from "node:perf_hooks"
 import { connect } from "@hakuriver/sdk"
-import { up } from "./lib/cluster.js"
+import { cluster as twoProcesses, up } from "./lib/cluster.js"
 import { containerGone, dockerOnce, dockerReady, prepareBenchEnv } from "./lib/dockerFloor.js"
 import { timedSpawn } from "./lib/floor.js"
 import { fmt, overhead, type Summary, summarize } from "./lib/stats.js"
 
+/**
+ * Where host and runner run: both in one `hakuriver up` (the embedded default, one event loop for
+ * both), or each as a process of its own, as in a cluster.
+ */
+export type Topology = "embedded" | "two processes"
+
 export interface DispatchResult {
   readonly executor: "process" | "docker"
+  readonly topology: Topology
   readonly tasks: number
   readonly floor: Summary
   readonly clientCompleted: Summary
@@ -33,7 +40,8 @@ const ms = (a: string | null, b: string | null) =>
 
 export const dispatch = async (
   executor: "process" | "docker",
-  tasks: number
+  tasks: number,
+  topology: Topology = "embedded"
 ): Promise<DispatchResult | undefined> => {
   const command = ["true"]
   if (executor === "docker") {
@@ -42,7 +50,7 @@ export const dispatch = async (
       return undefined
     }
   }
-  const cluster = await up(executor)
+  const cluster = topology === "embedded" ? await up(executor) : await twoProcesses(executor, 1)
   try {
     const client = connect({ url: cluster.url })
     const container = executor === "docker" ? "bench" : "NULL"
@@ -93,6 +101,7 @@ export const dispatch = async (
     const clientCompleted = summarize(clientView)
     const result: DispatchResult = {
       executor,
+      topology,
       tasks,
       floor,
       clientCompleted,
@@ -100,6 +109,7 @@ export const dispatch = async (
       hostCompleted: summarize(mine.map((t) => ms(t.submittedAt, t.finishedAt))),
       overheadCompleted: overhead(clientCompleted, floor)
     }
+    console.log(`  host and runner: ${topology === "embedded" ? "one hakuriver up" : "two processes"}`)
     console.log(
       `  floor (${executor === "docker" ? "dockerode create+start+wait+remove" : "spawn true, logs to new files"}): ${fmt(floor)}`
     )

@@ -94,6 +94,8 @@ const section = async (name: string, f: () => Promise<unknown>) => {
 
 await section("ops-per-task", () => opsPerTask(sizes.ops))
 await section("dispatch-process", () => dispatch("process", sizes.dispatch))
+// the same with host and runner as two processes, as in a cluster (`up` runs both on one event loop)
+await section("dispatch-process-two", () => dispatch("process", sizes.dispatch, "two processes"))
 await section("timeline", () => timeline(sizes.timeline))
 await section("dispatch-docker", () => dispatch("docker", quick ? 20 : sizes.dispatch))
 await section("throughput-process", () => throughput("process", sizes.throughput))

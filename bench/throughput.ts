@@ -5,20 +5,10 @@
  */
 import { performance } from "node:perf_hooks"
 import { connect } from "@hakuriver/sdk"
-import {
-  clusterEnv,
-  cpuMsOf,
-  freePort,
-  type Proc,
-  startCli,
-  stop,
-  tempDir,
-  treeCpuMsOf
-} from "./lib/cluster.js"
+import { join } from "node:path"
+import { cluster, cpuMsOf, treeCpuMsOf } from "./lib/cluster.js"
 import { dockerOnce, dockerReady, prepareBenchEnv } from "./lib/dockerFloor.js"
 import { pool, timedSpawn } from "./lib/floor.js"
-import { sleep } from "./lib/sleep.js"
-import { join } from "node:path"
 
 export interface ThroughputResult {
   readonly executor: "process" | "docker"
@@ -60,44 +50,12 @@ export const throughput = async (
     console.log("  docker: no engine or no test image; skipped")
     return undefined
   }
-  const dir = tempDir("hr-bench-tp-")
-  const procs: Array<Proc> = []
+  const nodes = await cluster(executor, RUNNERS, SLOTS_PER_RUNNER)
+  const procs = [nodes.host, ...nodes.runners]
   try {
-    const hostPort = await freePort()
-    const host = await startCli(["host"], clusterEnv({ dataDir: dir.path, hostPort }), /listening on/)
-    procs.push(host)
-    for (let i = 0; i < RUNNERS; i++) {
-      const address = `127.0.0.${i + 2}`
-      const runnerPort = await freePort(address)
-      procs.push(
-        await startCli(
-          ["runner"],
-          {
-            ...clusterEnv({
-              dataDir: dir.path,
-              hostPort,
-              runnerAddress: address,
-              runnerPort,
-              runnerName: `bench${i}`,
-              executor
-            }),
-            HAKURIVER_RUNNER__MAX_CORES: String(SLOTS_PER_RUNNER)
-          },
-          /runner on port/
-        )
-      )
-    }
-    const client = connect({ url: `http://127.0.0.1:${hostPort}` })
-    for (
-      let waited = 0;
-      (await client.nodes()).filter((n) => n.status === "online").length < RUNNERS;
-      waited++
-    ) {
-      if (waited > 200) throw new Error("runners did not register")
-      await sleep(100)
-    }
+    const client = connect({ url: nodes.url })
     const container = executor === "docker" ? "bench" : "NULL"
-    if (executor === "docker") prepareBenchEnv(join(dir.path, "shared"))
+    if (executor === "docker") prepareBenchEnv(join(nodes.dataDir, "shared"))
     const command = ["true"]
     // warm-up (first Docker task loads the env image)
     await client.wait((await client.submit({ command, container })).taskIds)
@@ -105,8 +63,8 @@ export const throughput = async (
     const concurrency = RUNNERS * SLOTS_PER_RUNNER
     const floorRun = (n: number, first: number) =>
       executor === "docker"
-        ? pool(n, concurrency, (i) => dockerOnce(100_000 + first + i, command, dir.path))
-        : pool(n, concurrency, () => timedSpawn(command, join(dir.path, "floor")))
+        ? pool(n, concurrency, (i) => dockerOnce(100_000 + first + i, command, nodes.dataDir))
+        : pool(n, concurrency, () => timedSpawn(command, join(nodes.dataDir, "floor")))
     /** `n` tasks from 16 submitters at once: when all were submitted, and when all had completed. */
     const oursRun = async (n: number) => {
       const t0 = performance.now()
@@ -186,7 +144,6 @@ export const throughput = async (
       )
     return result
   } finally {
-    for (const p of procs.reverse()) await stop(p)
-    dir.remove()
+    await nodes.close()
   }
 }

@@ -5,6 +5,8 @@ import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { basename, join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { connect } from "@hakuriver/sdk"
+import { sleep } from "./sleep.js"
 
 export const cliPath =
   process.env.BENCH_CLI ?? fileURLToPath(new URL("../../packages/cli/dist/hakuriver.js", import.meta.url))
@@ -210,6 +212,64 @@ export const up = async (
       await stop(proc)
       dir.remove()
     }
+  }
+}
+
+/** A host and its runners as processes of their own, as a cluster runs them. */
+export interface Cluster {
+  readonly url: string
+  readonly dataDir: string
+  readonly host: Proc
+  readonly runners: ReadonlyArray<Proc>
+  readonly close: () => Promise<void>
+}
+
+/**
+ * `hakuriver host` and `runners` × `hakuriver runner` (on 127.0.0.2, .3, …, each offering `slots`
+ * cores when given) in a temp data dir, resolved once every runner is online.
+ */
+export const cluster = async (
+  executor: "process" | "docker",
+  runners: number,
+  slots?: number
+): Promise<Cluster> => {
+  const dir = tempDir("hr-bench-cl-")
+  const procs: Array<Proc> = []
+  const close = async () => {
+    for (const p of [...procs].reverse()) await stop(p)
+    dir.remove()
+  }
+  try {
+    const hostPort = await freePort()
+    procs.push(await startCli(["host"], clusterEnv({ dataDir: dir.path, hostPort }), /listening on/))
+    for (let i = 0; i < runners; i++) {
+      const address = `127.0.0.${i + 2}`
+      const runnerPort = await freePort(address)
+      const env = clusterEnv({
+        dataDir: dir.path,
+        hostPort,
+        runnerAddress: address,
+        runnerPort,
+        runnerName: `bench${i}`,
+        executor
+      })
+      const cores = slots === undefined ? {} : { HAKURIVER_RUNNER__MAX_CORES: String(slots) }
+      procs.push(await startCli(["runner"], { ...env, ...cores }, /runner on port/))
+    }
+    const url = `http://127.0.0.1:${hostPort}`
+    const client = connect({ url })
+    for (
+      let waited = 0;
+      (await client.nodes()).filter((n) => n.status === "online").length < runners;
+      waited++
+    ) {
+      if (waited > 200) throw new Error("runners did not register")
+      await sleep(100)
+    }
+    return { url, dataDir: dir.path, host: procs[0]!, runners: procs.slice(1), close }
+  } catch (e) {
+    await close()
+    throw e
   }
 }
 
