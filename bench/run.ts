@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { cpus, totalmem } from "node:os"
 import { fileURLToPath } from "node:url"
 import { dispatch } from "./dispatch.js"
+import { openWaits } from "./openWaits.js"
 import { footprint } from "./footprint.js"
 import { hostScaleGrid, placementMicros } from "./hostScale.js"
 import { opsPerTask } from "./opsPerTask.js"
@@ -98,6 +99,7 @@ await section("dispatch-process", () => dispatch("process", sizes.dispatch))
 await section("dispatch-process-two", () => dispatch("process", sizes.dispatch, "two processes"))
 await section("timeline", () => timeline(sizes.timeline))
 await section("dispatch-docker", () => dispatch("docker", quick ? 20 : sizes.dispatch))
+await section("open-waits", () => openWaits(200, quick ? 200 : 500))
 await section("throughput-process", () => throughput("process", sizes.throughput))
 await section("throughput-docker", () => throughput("docker", sizes.dockerThroughput))
 await section("placement", async () => {

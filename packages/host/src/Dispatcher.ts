@@ -203,11 +203,11 @@ const make = Effect.gen(function* () {
   const settle = (id: TaskId) =>
     Effect.scoped(
       Effect.gen(function* () {
-        const sub = yield* events.subscribe
+        const sub = yield* events.watch([id])
         const task = yield* getTask(id)
         if (task.status !== "running" && task.status !== "paused") return task
         yield* Stream.fromQueue(sub).pipe(
-          Stream.filter((c) => c.taskId === id && c.status !== "running" && c.status !== "paused"),
+          Stream.filter((c) => c.status !== "running" && c.status !== "paused"),
           Stream.take(1),
           Stream.runDrain,
           Effect.timeout(killWait),

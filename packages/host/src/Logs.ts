@@ -101,7 +101,7 @@ const make = Effect.gen(function* () {
   const follow = (id: TaskId, stream: "stdout" | "stderr", offset: number, waitMs: number) =>
     Effect.scoped(
       Effect.gen(function* () {
-        const sub = yield* events.subscribe
+        const sub = yield* events.watch([id])
         const attempt = Effect.flatMap(getTask(id), (task) =>
           chunkAt(task, stream === "stdout" ? task.stdoutPath : task.stderrPath, offset)
         )
@@ -110,7 +110,7 @@ const make = Effect.gen(function* () {
           return Option.getOrElse(first, () => new LogChunk({ data: "", offset, done: false }))
         }
         // wake on the file growing (checked every fileCheck) or the task changing status
-        const statusChange = Effect.asVoid(Effect.repeat(Queue.take(sub), { until: (c) => c.taskId === id }))
+        const statusChange = Effect.asVoid(Queue.take(sub))
         const loop: Effect.Effect<LogChunk, NotFound> = Effect.gen(function* () {
           for (;;) {
             yield* Effect.race(Effect.sleep(fileCheck), statusChange)

@@ -34,8 +34,7 @@ const make = Effect.gen(function* () {
 
   const wait = Effect.fn("Waiter.wait")(function* (request: WaitRequest) {
     const ids = [...new Set(request.taskIds)]
-    const wanted = new Set<string>(ids)
-    const sub = yield* events.subscribe
+    const sub = yield* events.watch(ids)
     // the statuses are read once (light: no task decoded) and then followed from the changes
     const statuses = new Map<string, TaskStatus>(yield* store.statusesOf(ids))
     if (statuses.size !== ids.length) {
@@ -81,14 +80,11 @@ const make = Effect.gen(function* () {
     const untilChange = Effect.gen(function* () {
       for (;;) {
         const change = yield* Queue.take(sub)
-        if (!wanted.has(change.taskId)) continue
         follow(change)
         if (!differs(change.taskId)) continue
         if (unfinished > 0 && ids.length > gatherAbove) {
           yield* Effect.sleep(window)
-          for (const later of yield* Queue.takeAll(sub)) {
-            if (wanted.has(later.taskId)) follow(later)
-          }
+          for (const later of yield* Queue.takeAll(sub)) follow(later)
         }
         return
       }
