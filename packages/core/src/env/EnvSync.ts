@@ -54,6 +54,8 @@ export interface SyncedImage {
   readonly tarball: Option.Option<number>
   /** Whether this sync ran `docker load`. */
   readonly loaded: boolean
+  /** The image that load replaced as `hakuriver/ENV:base`, when there was one. */
+  readonly replaced: Option.Option<string>
 }
 
 /**
@@ -69,6 +71,12 @@ export interface EnvSync {
   readonly ensure: (env: EnvName) => Effect.Effect<SyncedImage, EnvSyncError>
   /** Forgets the last sync of ENV (its image went away behind our back): the next one checks the engine. */
   readonly forget: (env: EnvName) => Effect.Effect<void>
+  /**
+   * Removes the image a load replaced, once nothing holds it: a container made from it while the
+   * load ran kept it (and its last tag) when the load tried. A no-op when nothing was replaced,
+   * or while something still uses it.
+   */
+  readonly dropReplaced: (image: SyncedImage) => Effect.Effect<void>
 }
 
 /**
@@ -281,7 +289,7 @@ export const make = (options: EnvSyncOptions): Effect.Effect<EnvSync> =>
           Option.isSome(newest) &&
           Option.contains(known.tarball, newest.value.timestamp)
         ) {
-          return { ...known, loaded: false }
+          return { ...known, loaded: false, replaced: Option.none() }
         }
         const base = yield* localImage(engine, imageTag(env)).pipe(Effect.mapError(fromDocker(env)))
         if (Option.isNone(newest)) {
@@ -291,7 +299,8 @@ export const make = (options: EnvSyncOptions): Effect.Effect<EnvSync> =>
               image: imageTag(env),
               imageId: base.value.id,
               tarball: Option.none(),
-              loaded: false
+              loaded: false,
+              replaced: Option.none()
             }
           }
           return yield* fail(
@@ -314,7 +323,8 @@ export const make = (options: EnvSyncOptions): Effect.Effect<EnvSync> =>
             image: imageTag(env),
             imageId: base.value.id,
             tarball: Option.some(tarball.timestamp),
-            loaded: false
+            loaded: false,
+            replaced: Option.none()
           }
         }
         yield* Effect.logInfo(`loading ${tarball.file} into ${imageTag(env)}`)
@@ -338,13 +348,18 @@ export const make = (options: EnvSyncOptions): Effect.Effect<EnvSync> =>
           )
         )
         yield* prune(env, id, version)
-        if (Option.isSome(base) && base.value.id !== id) yield* removeIfUntagged(base.value.id)
+        const replaced = Option.filter(
+          Option.map(base, (b) => b.id),
+          (previous) => previous !== id
+        )
+        if (Option.isSome(replaced)) yield* removeIfUntagged(replaced.value)
         return {
           env,
           image: imageTag(env),
           imageId: id,
           tarball: Option.some(tarball.timestamp),
-          loaded: true
+          loaded: true,
+          replaced
         }
       })
 
@@ -384,7 +399,17 @@ export const make = (options: EnvSyncOptions): Effect.Effect<EnvSync> =>
             if (Option.isSome(image.tarball)) synced.set(env, image)
           })
         ),
-      forget: (env: EnvName) => Effect.sync(() => synced.delete(env))
+      forget: (env: EnvName) => Effect.sync(() => synced.delete(env)),
+      // the engine keeps the last tag of an image a container uses: the stale version tag first
+      dropReplaced: (image: SyncedImage) =>
+        Option.match(Option.all({ replaced: image.replaced, tarball: image.tarball }), {
+          onNone: () => Effect.void,
+          onSome: ({ replaced, tarball }) =>
+            Effect.zipRight(
+              prune(image.env, image.imageId, versionTag(image.env, tarball)),
+              removeIfUntagged(replaced)
+            )
+        })
     }
   })
 

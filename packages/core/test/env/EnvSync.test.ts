@@ -112,7 +112,13 @@ describeDocker("EnvSync (real engine)", () => {
         const until2 = nowSeconds() + 1
         expect(second.map((r) => r.out)).toEqual(Array.from({ length: 5 }, () => `${env}-v2\n`))
         expect(yield* Effect.promise(() => loadEvents(v2.id, since2, until2))).toBe(1)
-        // The v1 image lost all its tags and went; the base tag names v2.
+        // Each task made its container from v1 while the load ran; those went (and no other was left).
+        const left = yield* Effect.promise(() =>
+          docker.listContainers({ all: true, filters: { label: [`hakuriver.env=${env}`] } })
+        )
+        expect(left).toEqual([])
+        // The v1 image lost all its tags and went, though those containers held it while the load
+        // ran; the base tag names v2.
         expect(yield* imageGone(v1.id)).toBe(true)
         const base = yield* Effect.promise(() => docker.getImage(imageTag(env)).inspect())
         expect(base.Id).toBe(v2.id)
@@ -129,9 +135,9 @@ describeDocker("EnvSync (real engine)", () => {
         const v1 = yield* imageWithMarker(env, "v1")
         yield* store.write(env, Stream.make(new Uint8Array(v1.tar)))
         const first = yield* sync.ensure(env)
-        expect(first.loaded).toBe(true)
+        expect(first).toMatchObject({ loaded: true, replaced: Option.none() })
         const second = yield* sync.ensure(env)
-        expect(second.loaded).toBe(false)
+        expect(second).toMatchObject({ loaded: false, replaced: Option.none() })
         expect(second.imageId).toBe(v1.id)
         // Cleaning up the env removes its base and version tags alike.
         yield* EnvSync.removeImages(engine, env)
@@ -201,7 +207,8 @@ describeDocker("EnvSync (real engine)", () => {
         expect(replaced).toMatchObject({
           loaded: true,
           imageId: v1.id,
-          tarball: Option.some(later.timestamp)
+          tarball: Option.some(later.timestamp),
+          replaced: Option.some(local)
         })
         expect(yield* imageGone(local)).toBe(true)
       }),

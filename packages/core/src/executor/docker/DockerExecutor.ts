@@ -14,6 +14,7 @@
  */
 import * as os from "node:os"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
@@ -197,28 +198,29 @@ export const make = (options: DockerExecutorOptions): Effect.Effect<Executor, Ex
         )
       }
       const env = task.container
-      yield* syncEnv(env)
-      const create = engine.call(`create container for task ${task.taskId}`, (d) =>
-        d.createContainer(containerSpec(request, env, settings))
-      )
-      const created = yield* Effect.acquireRelease(
-        create.pipe(
-          // the image went away since the last sync (which is remembered): sync again, once
-          Effect.catchIf(
-            (f) => DockerEngine.hasStatus(f, 404),
-            () => Effect.zipRight(Effect.zipRight(envSync.forget(env), syncEnv(env)), create)
-          ),
-          Effect.mapError((e) =>
-            e._tag === "DockerFailure"
-              ? fail(
-                  e.unavailable ? "Unavailable" : "StartFailed",
-                  `cannot create the container: ${e.detail}`
-                )
-              : e
-          )
+      const cannotCreate = (f: DockerEngine.DockerFailure) =>
+        fail(f.unavailable ? "Unavailable" : "StartFailed", `cannot create the container: ${f.detail}`)
+      const create = Effect.acquireRelease(
+        engine.call(`create container for task ${task.taskId}`, (d) =>
+          d.createContainer(containerSpec(request, env, settings))
         ),
         (c) => removeContainer(c.id)
       )
+      // The container is made from the image synced last while the sync reads the tarball folder
+      // (~2 ms on every task's way): that read decides something only when a newer tarball came,
+      // and then the container made before the load goes, with the image it held.
+      const [image, early] = yield* Effect.all([syncEnv(env), Effect.either(create)], { concurrency: 2 })
+      let created: Effect.Effect.Success<typeof create>
+      if (Either.isRight(early) && !image.loaded) created = early.right
+      else {
+        if (Either.isRight(early)) {
+          yield* removeContainer(early.right.id)
+          yield* envSync.dropReplaced(image)
+        } else if (!DockerEngine.hasStatus(early.left, 404)) return yield* cannotCreate(early.left)
+        // the image went away since the last sync (which is remembered): sync again, once
+        else if (!image.loaded) yield* Effect.zipRight(envSync.forget(env), syncEnv(env))
+        created = yield* Effect.mapError(create, cannotCreate)
+      }
       yield* engine
         .call(`start ${created.id}`, () => created.start())
         .pipe(
