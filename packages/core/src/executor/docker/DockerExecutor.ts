@@ -207,20 +207,26 @@ export const make = (options: DockerExecutorOptions): Effect.Effect<Executor, Ex
         (c) => removeContainer(c.id)
       )
       // The container is made from the image synced last while the sync reads the tarball folder
-      // (~2 ms on every task's way): that read decides something only when a newer tarball came,
-      // and then the container made before the load goes, with the image it held.
+      // (~2 ms on every task's way): that read decides something only when a newer tarball came.
       const [image, early] = yield* Effect.all([syncEnv(env), Effect.either(create)], { concurrency: 2 })
-      let created: Effect.Effect.Success<typeof create>
-      if (Either.isRight(early) && !image.loaded) created = early.right
-      else {
-        if (Either.isRight(early)) {
-          yield* removeContainer(early.right.id)
-          yield* envSync.dropReplaced(image)
-        } else if (!DockerEngine.hasStatus(early.left, 404)) return yield* cannotCreate(early.left)
-        // the image went away since the last sync (which is remembered): sync again, once
-        else if (!image.loaded) yield* Effect.zipRight(envSync.forget(env), syncEnv(env))
-        created = yield* Effect.mapError(create, cannotCreate)
-      }
+      const created = yield* Either.match(early, {
+        // made before a load replaced its image: it goes, and that image with it
+        onRight: (container) =>
+          image.loaded
+            ? removeContainer(container.id).pipe(
+                Effect.zipRight(envSync.dropReplaced(image)),
+                Effect.zipRight(Effect.mapError(create, cannotCreate))
+              )
+            : Effect.succeed(container),
+        onLeft: (failure) =>
+          !DockerEngine.hasStatus(failure, 404)
+            ? Effect.fail(cannotCreate(failure))
+            : Effect.zipRight(
+                // the image went away since the last sync (which is remembered): sync again, once
+                image.loaded ? Effect.void : Effect.zipRight(envSync.forget(env), syncEnv(env)),
+                Effect.mapError(create, cannotCreate)
+              )
+      })
       yield* engine
         .call(`start ${created.id}`, () => created.start())
         .pipe(
