@@ -7,18 +7,7 @@
 import { execFileSync } from "node:child_process"
 import { performance } from "node:perf_hooks"
 import { connect } from "@hakuriver/sdk"
-import {
-  cliPath,
-  clusterEnv,
-  freePort,
-  rssOf,
-  startBareHost,
-  startCli,
-  startStackHost,
-  stop,
-  tempDir,
-  up
-} from "./lib/cluster.js"
+import { cliPath, cluster, freePort, rssOf, startBareHost, startStackHost, stop, up } from "./lib/cluster.js"
 import { pool } from "./lib/floor.js"
 import { sleep } from "./lib/sleep.js"
 import { summarize } from "./lib/stats.js"
@@ -67,18 +56,12 @@ export const footprint = async (tasks: number, idleSeconds: number): Promise<Foo
   const upUntilTaskMs = performance.now() - t0
   await embedded.close()
 
-  const dir = tempDir("hr-bench-fp-")
   // the floors of a serving process: Node's bare HTTP server and the stack's, idle as long as ours
   const bare = await startBareHost(await freePort(), 5)
   const stack = await startStackHost(await freePort(), 5)
-  const hostPort = await freePort()
-  const host = await startCli(["host"], clusterEnv({ dataDir: dir.path, hostPort }), /listening on/)
-  const runnerPort = await freePort()
-  const runner = await startCli(
-    ["runner"],
-    clusterEnv({ dataDir: dir.path, hostPort, runnerAddress: "127.0.0.1", runnerPort, runnerName: "fp" }),
-    /runner on port/
-  )
+  const nodes = await cluster("process", 1)
+  const host = nodes.host
+  const runner = nodes.runners[0]!
   try {
     await sleep(3000)
     const hostStarted = rssOf(host.child.pid!)
@@ -88,7 +71,7 @@ export const footprint = async (tasks: number, idleSeconds: number): Promise<Foo
     const stackServerIdle = rssOf(stack.child.pid!)
     const hostIdle = rssOf(host.child.pid!)
     const runnerIdle = rssOf(runner.child.pid!)
-    const c = connect({ url: `http://127.0.0.1:${hostPort}` })
+    const c = connect({ url: nodes.url })
     const ids: Array<string> = []
     await pool(tasks, 8, async () => {
       ids.push(...(await c.submit({ command: ["true"], container: "NULL" })).taskIds)
@@ -125,10 +108,8 @@ export const footprint = async (tasks: number, idleSeconds: number): Promise<Foo
     )
     return result
   } finally {
-    await stop(runner)
-    await stop(host)
+    await nodes.close()
     await stop(bare)
     await stop(stack)
-    dir.remove()
   }
 }

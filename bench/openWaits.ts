@@ -5,7 +5,7 @@
  * was ~3 when every open wait heard every change.
  */
 import { connect } from "@hakuriver/sdk"
-import { clusterEnv, cpuMsOf, freePort, startCli, stop, tempDir } from "./lib/cluster.js"
+import { cluster, cpuMsOf } from "./lib/cluster.js"
 import { sleep } from "./lib/sleep.js"
 
 export interface OpenWaitsResult {
@@ -20,13 +20,11 @@ export interface OpenWaitsResult {
 const round2 = (x: number) => Math.round(x * 100) / 100
 
 export const openWaits = async (waits: number, submits: number): Promise<OpenWaitsResult> => {
-  const dir = tempDir("hr-bench-ow-")
-  const hostPort = await freePort()
   // no runner: every task stays queued, and only the submits change anything
-  const host = await startCli(["host"], clusterEnv({ dataDir: dir.path, hostPort }), /listening on/)
+  const nodes = await cluster("process", 0)
   try {
-    const client = connect({ url: `http://127.0.0.1:${hostPort}` })
-    const pid = host.child.pid ?? 0
+    const client = connect({ url: nodes.url })
+    const pid = nodes.host.child.pid ?? 0
     const cpuPerSubmit = async (open: number) => {
       const held =
         open === 0
@@ -66,7 +64,6 @@ export const openWaits = async (waits: number, submits: number): Promise<OpenWai
     )
     return result
   } finally {
-    await stop(host)
-    dir.remove()
+    await nodes.close()
   }
 }
