@@ -9,6 +9,7 @@ import { join } from "node:path"
 import { cluster, cpuMsOf, treeCpuMsOf } from "./lib/cluster.js"
 import { dockerOnce, dockerReady, prepareBenchEnv } from "./lib/dockerFloor.js"
 import { pool, timedSpawn } from "./lib/floor.js"
+import { type CpuPerTask, cpuMeter } from "./lib/machineCpu.js"
 
 export interface ThroughputResult {
   readonly executor: "process" | "docker"
@@ -19,6 +20,12 @@ export interface ThroughputResult {
   readonly completedPerS: number
   readonly floorPerS: number
   readonly ratioToFloor: number
+  /**
+   * CPU per task of the floor's phases and of ours (the submitters' phases): the whole machine,
+   * the Docker engine's daemons, and (ours) the host and runners. With the cores kept busy, the
+   * ratio to the floor follows the machine's CPU per task.
+   */
+  readonly cpuPerTask: { readonly floor: CpuPerTask; readonly ours: CpuPerTask }
   /** Completed per second when the same tasks come as one batch submission (process only). */
   readonly batchCompletedPerS?: number
   /**
@@ -82,11 +89,16 @@ export const throughput = async (
     }
     // In two halves each, floor–ours–ours–floor, so that a drift of the machine over the section
     // reaches both sides alike (as one block each, the Docker ratio moved 0.71–0.98 between runs).
+    const floorCpu = cpuMeter()
+    const oursCpu = cpuMeter({
+      host: nodes.host.child.pid ?? 0,
+      runners: nodes.runners.map((r) => r.child.pid ?? 0)
+    })
     const half = Math.floor(tasks / 2)
-    const floorMsFirst = await floorRun(half, 0)
-    const oursFirst = await oursRun(half)
-    const oursSecond = await oursRun(tasks - half)
-    const floorMs = floorMsFirst + (await floorRun(tasks - half, half))
+    const floorMsFirst = await floorCpu.measure(half, () => floorRun(half, 0))
+    const oursFirst = await oursCpu.measure(half, () => oursRun(half))
+    const oursSecond = await oursCpu.measure(tasks - half, () => oursRun(tasks - half))
+    const floorMs = floorMsFirst + (await floorCpu.measure(tasks - half, () => floorRun(tasks - half, half)))
     const submitMs = oursFirst.submitMs + oursSecond.submitMs
     const completeMs = oursFirst.completeMs + oursSecond.completeMs
 
@@ -127,6 +139,7 @@ export const throughput = async (
       completedPerS: Math.round((tasks / completeMs) * 1000),
       floorPerS: Math.round((tasks / floorMs) * 1000),
       ratioToFloor: Math.round((floorMs / completeMs) * 1000) / 1000,
+      cpuPerTask: { floor: floorCpu.perTask(), ours: oursCpu.perTask() },
       ...(batchCompletedPerS === undefined ? {} : { batchCompletedPerS }),
       ...(batchCpuMsPerTask === undefined ? {} : { batchCpuMsPerTask })
     }
@@ -135,6 +148,11 @@ export const throughput = async (
     )
     console.log(
       `  floor (${executor} directly, same concurrency): ${result.floorPerS}/s → ratio ${result.ratioToFloor}`
+    )
+    const { floor: f, ours: o } = result.cpuPerTask
+    console.log(
+      `  CPU per task, floor → ours: machine ${f.machine} → ${o.machine} ms (engine ${f.engine} → ${o.engine}, ` +
+        `our host ${o.host}, runners ${o.runners}); floor/ours ${Math.round((f.machine / o.machine) * 100) / 100}`
     )
     if (batchCompletedPerS !== undefined && batchCpuMsPerTask !== undefined)
       console.log(
