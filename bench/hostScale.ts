@@ -25,6 +25,7 @@ import {
 import { pool } from "./lib/floor.js"
 import { sleep } from "./lib/sleep.js"
 import { summarize } from "./lib/stats.js"
+import { statusProber } from "./lib/statusProber.js"
 import { Scheduler } from "@hakuriver/host"
 import type { NodeName } from "@hakuriver/sdk"
 
@@ -38,11 +39,24 @@ export interface ScaleResult {
   readonly statusP99Ms: number
   /** The median `status` read during the burst (its p99 is one of ~100 reads at 1k tasks). */
   readonly statusP50Ms: number
+  /**
+   * The same reads from a client of its own (`lib/statusProbe.mjs`, one read every 20 ms): the
+   * generator's reads also wait for its own event loop, busy with the simulated runners.
+   */
+  readonly statusProbe: {
+    readonly reads: number
+    readonly p50Ms: number
+    readonly p99Ms: number
+    readonly maxMs: number
+  }
   readonly heartbeatP99Ms: number
   readonly completedPerS: number
 }
 
 const HEARTBEAT_S = 5
+
+/** Milliseconds (or a ratio) to one decimal. */
+const ms1 = (x: number) => Math.round(x * 10) / 10
 // undici's `request`, not `fetch`: the load generator shares the host's two cores, and `fetch`
 // costs it about twice the CPU per request
 const shared = new Agent()
@@ -193,6 +207,7 @@ export const hostScale = async (runners: number, tasks: number, windowS: number)
   })
   const simUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   let sims: Awaited<ReturnType<typeof simulatedRunners>> | undefined
+  let prober: ReturnType<typeof statusProber> | undefined
   try {
     sims = await simulatedRunners(hostUrl, simUrl, runners)
     const pid = host.child.pid!
@@ -212,6 +227,7 @@ export const hostScale = async (runners: number, tasks: number, windowS: number)
         taskIds: Array<string>
       }
       ids.push(...r.taskIds)
+      if (prober === undefined) prober = statusProber(`${hostUrl}/tasks/${r.taskIds[0]}`)
       if (ids.length % 10 === 0) {
         const id = ids[Math.floor(Math.random() * ids.length)]!
         await timed(statusMs, () => call(`${hostUrl}/tasks/${id}`))
@@ -224,16 +240,24 @@ export const hostScale = async (runners: number, tasks: number, windowS: number)
     }
     const burstMs = performance.now() - t0
     const burstCpu = ((cpuMsOf(pid) - cpu1) / burstMs) * 100
+    const probed = await prober!.stop()
+    prober = undefined
     const result: ScaleResult = {
       runners,
       tasks,
       hostRssMB: Math.round(rssOf(pid) / 1e6),
       heartbeatCpuPercentOfCore: heartbeatCpuPercent,
       burstCpuPercentOfCore: Math.round(burstCpu),
-      submitP99Ms: Math.round(summarize(submitMs).p99 * 10) / 10,
-      statusP99Ms: Math.round(summarize(statusMs).p99 * 10) / 10,
-      statusP50Ms: Math.round(summarize(statusMs).p50 * 10) / 10,
-      heartbeatP99Ms: Math.round(summarize(sims.heartbeatMs).p99 * 10) / 10,
+      submitP99Ms: ms1(summarize(submitMs).p99),
+      statusP99Ms: ms1(summarize(statusMs).p99),
+      statusP50Ms: ms1(summarize(statusMs).p50),
+      statusProbe: {
+        reads: probed.n,
+        p50Ms: ms1(probed.p50),
+        p99Ms: ms1(probed.p99),
+        maxMs: ms1(probed.max)
+      },
+      heartbeatP99Ms: ms1(summarize(sims.heartbeatMs).p99),
       completedPerS: Math.round((completed / burstMs) * 1000)
     }
     console.log(
@@ -241,8 +265,13 @@ export const hostScale = async (runners: number, tasks: number, windowS: number)
         `burst ${result.burstCpuPercentOfCore}%; p99 submit ${result.submitP99Ms} ms, status ${result.statusP99Ms} ms (p50 ${result.statusP50Ms}), ` +
         `heartbeat ${result.heartbeatP99Ms} ms; ${result.completedPerS} tasks/s (${completed}/${tasks} done)`
     )
+    const probe = result.statusProbe
+    console.log(
+      `    status from a client of its own: p99 ${probe.p99Ms} ms (p50 ${probe.p50Ms}, slowest ${probe.maxMs}, n=${probe.reads})`
+    )
     return result
   } finally {
+    prober?.kill()
     await sims?.stop()
     server.close()
     await stop(host)
@@ -260,7 +289,7 @@ export interface HeartbeatFloors {
   readonly heartbeatToStackFloor: number
 }
 
-const ratio = (ours: number, floor: number) => Math.round((ours / floor) * 10) / 10
+const ratio = (ours: number, floor: number) => ms1(ours / floor)
 
 /**
  * The grid of host-scale runs, each with the heartbeat floors of its runner count (measured once
