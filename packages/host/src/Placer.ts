@@ -124,6 +124,9 @@ const make = Effect.gen(function* () {
       allocations.set(node, allocate(allocations.get(node) ?? emptyAllocation, request))
       if (target === null) lastNode = node
       yield* dispatcher.dispatch(moved.value)
+      // a round that places many tasks (a burst, room freed on many nodes) gives way after each:
+      // run whole, it held the event loop for 10–40 ms, and the reads waiting behind it saw that
+      yield* Effect.yieldNow()
     }
   }).pipe(Effect.withSpan("Placer.round"))
 

@@ -1,6 +1,7 @@
 /**
  * The placement loop on a real store, with a recording dispatcher: it places in submit order
- * as room frees, and does not read an empty queue again after every task's end.
+ * as room frees, does not read an empty queue again after every task's end, and gives way to
+ * other fibers after each task it places.
  */
 import { describe, expect, it } from "@effect/vitest"
 import type { Task } from "@hakuriver/sdk"
@@ -29,13 +30,23 @@ const countingStore = (reads: { n: number }) =>
     }))
   ).pipe(Layer.provideMerge(Store.sqlite(":memory:")))
 
+/** The placement loop with a dispatcher that records what it is given. */
+const recordingPlacer = (reads: { n: number }, onDispatch: (task: Task) => void) =>
+  Placer.layer.pipe(
+    Layer.provideMerge(countingStore(reads)),
+    Layer.provideMerge(
+      Layer.succeed(Dispatcher, {
+        dispatch: (task: Task) => Effect.sync(() => onDispatch(task))
+      } as unknown as Dispatcher["Type"])
+    ),
+    Layer.provideMerge(TaskEvents.Default),
+    Layer.provideMerge(HostConfig.layer(testConfig("/tmp/unused")))
+  )
+
 describe("Placer", () => {
   it.live("places as room frees, and an empty queue is not read again until a task is queued", () => {
     const reads = { n: 0 }
     const dispatched: Array<Task> = []
-    const recording = Layer.succeed(Dispatcher, {
-      dispatch: (task: Task) => Effect.sync(() => void dispatched.push(task))
-    } as unknown as Dispatcher["Type"])
     return Effect.gen(function* () {
       const store = yield* Store.Store
       const placer = yield* Placer.Placer
@@ -62,16 +73,38 @@ describe("Placer", () => {
       const [c] = (yield* store.submit([draft], logs, "t3", 1)).tasks.map((t) => t.taskId)
       expect(yield* placedIds(3)).toEqual([a, b, c])
       expect(reads.n).toBeGreaterThan(before)
-    }).pipe(
-      Effect.provide(
-        Placer.layer.pipe(
-          Layer.provideMerge(countingStore(reads)),
-          Layer.provideMerge(recording),
-          Layer.provideMerge(TaskEvents.Default),
-          Layer.provideMerge(HostConfig.layer(testConfig("/tmp/unused")))
-        )
-      ),
-      Effect.scoped
-    )
+    }).pipe(Effect.provide(recordingPlacer(reads, (task) => void dispatched.push(task))), Effect.scoped)
+  })
+
+  it.live("a round that places many tasks lets other fibers run after each one", () => {
+    // "d": a task dispatched; "o": a step of another fiber that yields after each step
+    const trace: Array<"d" | "o"> = []
+    const count = 12
+    return Effect.gen(function* () {
+      const store = yield* Store.Store
+      const placer = yield* Placer.Placer
+      // queued while no node is known: the round that the node's arrival starts places all 12
+      yield* store.submit(
+        Array.from({ length: count }, () => draft),
+        logs,
+        "t0",
+        1
+      )
+      const dispatchedAll = () => trace.filter((e) => e === "d").length >= count
+      const other = Effect.repeat(
+        Effect.zipRight(
+          Effect.sync(() => void trace.push("o")),
+          Effect.yieldNow()
+        ),
+        { until: dispatchedAll }
+      )
+      yield* store.upsertNode(nodeInfo("n1", count), "t1")
+      yield* placer.wake
+      yield* other
+      const placing = trace.slice(trace.indexOf("d"), trace.lastIndexOf("d") + 1).join("")
+      expect(placing.split("d").length - 1).toBe(count)
+      // run whole, the round placed them one after another with nothing in between
+      expect(placing).not.toContain("dd")
+    }).pipe(Effect.provide(recordingPlacer({ n: 0 }, () => void trace.push("d"))), Effect.scoped)
   })
 })
