@@ -24,7 +24,7 @@ import {
 } from "./lib/cluster.js"
 import { pool } from "./lib/floor.js"
 import { sleep } from "./lib/sleep.js"
-import { summarize } from "./lib/stats.js"
+import { round1, summarize } from "./lib/stats.js"
 import { statusProber } from "./lib/statusProber.js"
 import { Scheduler } from "@hakuriver/host"
 import type { NodeName } from "@hakuriver/sdk"
@@ -54,9 +54,6 @@ export interface ScaleResult {
 }
 
 const HEARTBEAT_S = 5
-
-/** Milliseconds (or a ratio) to one decimal. */
-const ms1 = (x: number) => Math.round(x * 10) / 10
 // undici's `request`, not `fetch`: the load generator shares the host's two cores, and `fetch`
 // costs it about twice the CPU per request
 const shared = new Agent()
@@ -248,16 +245,16 @@ export const hostScale = async (runners: number, tasks: number, windowS: number)
       hostRssMB: Math.round(rssOf(pid) / 1e6),
       heartbeatCpuPercentOfCore: heartbeatCpuPercent,
       burstCpuPercentOfCore: Math.round(burstCpu),
-      submitP99Ms: ms1(summarize(submitMs).p99),
-      statusP99Ms: ms1(summarize(statusMs).p99),
-      statusP50Ms: ms1(summarize(statusMs).p50),
+      submitP99Ms: round1(summarize(submitMs).p99),
+      statusP99Ms: round1(summarize(statusMs).p99),
+      statusP50Ms: round1(summarize(statusMs).p50),
       statusProbe: {
         reads: probed.n,
-        p50Ms: ms1(probed.p50),
-        p99Ms: ms1(probed.p99),
-        maxMs: ms1(probed.max)
+        p50Ms: round1(probed.p50),
+        p99Ms: round1(probed.p99),
+        maxMs: round1(probed.max)
       },
-      heartbeatP99Ms: ms1(summarize(sims.heartbeatMs).p99),
+      heartbeatP99Ms: round1(summarize(sims.heartbeatMs).p99),
       completedPerS: Math.round((completed / burstMs) * 1000)
     }
     console.log(
@@ -289,7 +286,7 @@ export interface HeartbeatFloors {
   readonly heartbeatToStackFloor: number
 }
 
-const ratio = (ours: number, floor: number) => ms1(ours / floor)
+const ratio = (ours: number, floor: number) => round1(ours / floor)
 
 /**
  * The grid of host-scale runs, each with the heartbeat floors of its runner count (measured once

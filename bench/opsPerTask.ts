@@ -16,6 +16,7 @@ import { Effect, Either, Exit, Layer, Logger, LogLevel, RuntimeFlags, Scope, Sup
 import { clusterConfig } from "../test/faults/support.js"
 import { freePort, tempDir } from "./lib/cluster.js"
 import { sleep } from "./lib/sleep.js"
+import { round1 } from "./lib/stats.js"
 
 export interface OpsPerTask {
   readonly tasks: number
@@ -115,7 +116,7 @@ export const opsPerTask = async (tasks: number): Promise<OpsPerTask> => {
     const before = { ops: counter.ops, fibers: counter.fibers, sql: statements.total() }
     const transactionsBefore = statements.total(/^BEGIN/)
     for (let i = 0; i < tasks; i++) await once()
-    const per = (n: number) => Math.round((n / tasks) * 10) / 10
+    const per = (n: number) => round1(n / tasks)
     const opsBeforePing = counter.ops
     for (let i = 0; i < tasks; i++) await client.ping()
     const opsBeforeBeats = counter.ops

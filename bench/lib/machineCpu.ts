@@ -5,6 +5,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs"
 import { cpuMsOf, treeCpuMsOf } from "./cluster.js"
+import { round1 } from "./stats.js"
 
 /** Busy CPU time of the whole machine (all cores, idle and I/O wait left out), in milliseconds. */
 const machineMs = (): number => {
@@ -52,8 +53,6 @@ const read = (host: number | undefined, runners: ReadonlyArray<number>): Reading
   host: host === undefined ? 0 : treeCpuMsOf(host),
   runners: runners.reduce((sum, pid) => sum + treeCpuMsOf(pid), 0)
 })
-
-const round1 = (ms: number) => Math.round(ms * 10) / 10
 
 /**
  * Accumulates the CPU of the phases it measures, per task: `measure(n, phase)` runs a phase of

@@ -29,6 +29,9 @@ export const summarize = (samples: ReadonlyArray<number>): Summary => {
 
 const r = (x: number) => Math.round(x * 100) / 100
 
+/** A figure to one decimal, as the sections print most of theirs. */
+export const round1 = (x: number): number => Math.round(x * 10) / 10
+
 /** `ours − floor` per percentile. */
 export const overhead = (ours: Summary, floor: Summary) => ({
   p50: r(ours.p50 - floor.p50),
