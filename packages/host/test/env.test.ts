@@ -269,8 +269,12 @@ describe.runIf(runDockerTests)("docker environments (real engine)", () => {
             method: "POST",
             signal: controller.signal
           }).catch(() => undefined)
-          yield* Effect.sleep("5 millis")
-          const atAbort = yield* DockerEnvs.tarProgress(client, name)
+          // the client gives up once the work has begun (a fixed wait raced a slow host: "idle")
+          const atAbort = yield* DockerEnvs.tarProgress(client, name).pipe(
+            Effect.filterOrFail((p) => p.phase !== "idle"),
+            Effect.retry(Schedule.spaced("2 millis")),
+            Effect.timeout("10 seconds")
+          )
           controller.abort()
           yield* Effect.promise(() => request)
           expect(["committing", "saving"]).toContain(atAbort.phase)
