@@ -4,7 +4,8 @@
  *
  * @since 0.1.0
  */
-import Docker from "dockerode"
+import { loadDockerode } from "@hakuriver/sdk/executor"
+import type Docker from "dockerode"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -80,7 +81,7 @@ export const toCallError = (operation: string, endpoint: string, cause: unknown)
  * Makes the service over a dockerode client (default: `DOCKER_HOST`, else the local socket).
  * @category constructors
  */
-export const make = (docker: Docker = new Docker()): HostDockerService => {
+export const make = (docker: Docker = new (loadDockerode())()): HostDockerService => {
   const host = process.env["DOCKER_HOST"]
   const endpoint = host !== undefined && host !== "" ? host : "unix:///var/run/docker.sock"
   return {

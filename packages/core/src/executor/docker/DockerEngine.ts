@@ -7,6 +7,7 @@
 import type Docker from "dockerode"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import { loadDockerode } from "./loadDockerode.js"
 
 /**
  * Where the Docker engine is. With nothing set, dockerode's own default applies: `DOCKER_HOST`,
@@ -102,10 +103,10 @@ const describeEndpoint = (options: DockerEngineOptions): string => {
 export const make = (options: DockerEngineOptions = {}): Effect.Effect<DockerEngine, DockerFailure> =>
   Effect.gen(function* () {
     const endpoint = describeEndpoint(options)
-    // loaded on first use: dockerode and its SSH stack cost ~25 MB of RSS in a process that never
-    // talks to Docker (a runner on the process or systemd executor, the CLI)
-    const { default: DockerClass } = yield* Effect.tryPromise({
-      try: () => import("dockerode"),
+    // loaded on first use: dockerode costs ~20 MB of RSS in a process that never talks to
+    // Docker (a runner on the process or systemd executor, the CLI)
+    const DockerClass = yield* Effect.try({
+      try: loadDockerode,
       catch: (cause) =>
         new DockerFailure({
           operation: "connect",
