@@ -25,6 +25,14 @@ export interface FootprintResult {
   readonly runnerIdleMB: number
   readonly hostAfterMB: number
   readonly runnerAfterMB: number
+  /**
+   * Seconds after the tasks when the "settled" figures were read: V8's memory reducer gives back
+   * the heap a burst grew only 45–75 s after it (the runner first), so read at `idleSeconds` a
+   * process still shows the burst.
+   */
+  readonly settleSeconds: number
+  readonly hostSettledMB: number
+  readonly runnerSettledMB: number
   readonly tasks: number
   readonly nodeStartMs: number
   readonly helpMs: number
@@ -45,7 +53,11 @@ const timeSync = (f: () => void) => {
  * tasks). V8 gives back the young generation that start-up grew (32 MB) only once its memory
  * reducer finds the process idle, 10–20 s after start: read at 3 s, a process shows its start-up.
  */
-export const footprint = async (tasks: number, idleSeconds: number): Promise<FootprintResult> => {
+export const footprint = async (
+  tasks: number,
+  idleSeconds: number,
+  settleSeconds = idleSeconds
+): Promise<FootprintResult> => {
   const nodeStartMs = median(5, () => timeSync(() => execFileSync(process.execPath, ["-e", "0"])))
   const helpMs = median(5, () => timeSync(() => execFileSync(process.execPath, [cliPath, "--help"])))
 
@@ -78,6 +90,9 @@ export const footprint = async (tasks: number, idleSeconds: number): Promise<Foo
     })
     await c.wait(ids, { pollInterval: 60 })
     await sleep(idleSeconds * 1000)
+    const hostAfter = rssOf(host.child.pid!)
+    const runnerAfter = rssOf(runner.child.pid!)
+    await sleep(Math.max(0, settleSeconds - idleSeconds) * 1000)
     const result: FootprintResult = {
       idleSeconds,
       bareServerIdleMB: mb(bareServerIdle),
@@ -86,8 +101,11 @@ export const footprint = async (tasks: number, idleSeconds: number): Promise<Foo
       runnerStartedMB: mb(runnerStarted),
       hostIdleMB: mb(hostIdle),
       runnerIdleMB: mb(runnerIdle),
-      hostAfterMB: mb(rssOf(host.child.pid!)),
-      runnerAfterMB: mb(rssOf(runner.child.pid!)),
+      hostAfterMB: mb(hostAfter),
+      runnerAfterMB: mb(runnerAfter),
+      settleSeconds,
+      hostSettledMB: mb(rssOf(host.child.pid!)),
+      runnerSettledMB: mb(rssOf(runner.child.pid!)),
       tasks,
       nodeStartMs: Math.round(nodeStartMs),
       helpMs: Math.round(helpMs),
@@ -99,8 +117,12 @@ export const footprint = async (tasks: number, idleSeconds: number): Promise<Foo
         `a bare node:http server ${result.bareServerIdleMB} MB (floor): +${mb(hostIdle - bareServerIdle)} / +${mb(runnerIdle - bareServerIdle)} MB; ` +
         `an Effect HttpApi server ${result.stackServerIdleMB} MB (the stack's floor): +${mb(hostIdle - stackServerIdle)} / +${mb(runnerIdle - stackServerIdle)} MB`
     )
+    const settled =
+      settleSeconds > idleSeconds
+        ? `; after ${settleSeconds} s idle (V8's memory reducer has run): host ${result.hostSettledMB} MB, runner ${result.runnerSettledMB} MB`
+        : ""
     console.log(
-      `  after ${tasks} tasks and ${idleSeconds} s idle: host ${result.hostAfterMB} MB, runner ${result.runnerAfterMB} MB`
+      `  after ${tasks} tasks and ${idleSeconds} s idle: host ${result.hostAfterMB} MB, runner ${result.runnerAfterMB} MB${settled}`
     )
     console.log(
       `  cold start: node -e 0 ${result.nodeStartMs} ms (floor), hakuriver --help ${result.helpMs} ms (+${result.helpMs - result.nodeStartMs}), ` +

@@ -40,7 +40,8 @@ const sizes = quick
       ] as const,
       window: 5,
       footprint: 200,
-      idleSeconds: 3
+      idleSeconds: 3,
+      settleSeconds: 3
     }
   : {
       dispatch: 200,
@@ -62,7 +63,8 @@ const sizes = quick
       ] as const,
       window: 15,
       footprint: 1000,
-      idleSeconds: 30
+      idleSeconds: 30,
+      settleSeconds: 120
     }
 
 const commit = (() => {
@@ -117,7 +119,7 @@ await section("placement", async () => {
   return { pure: rows, rounds }
 })
 await section("host-scale", () => hostScaleGrid(sizes.scale, sizes.window))
-await section("footprint", () => footprint(sizes.footprint, sizes.idleSeconds))
+await section("footprint", () => footprint(sizes.footprint, sizes.idleSeconds, sizes.settleSeconds))
 
 removeTempDirs()
 const dir = fileURLToPath(new URL("./results/", import.meta.url))
