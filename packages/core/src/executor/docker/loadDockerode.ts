@@ -31,6 +31,15 @@ export const deferredFiles = (): ReadonlyArray<string> => {
   return [path.join(path.dirname(modem), "ssh.js"), path.join(path.dirname(dockerode), "session.js")]
 }
 
+/** The files to defer, or none where dockerode's dependencies are laid out otherwise. */
+const findDeferred = (): ReadonlyArray<string> => {
+  try {
+    return deferredFiles()
+  } catch {
+    return []
+  }
+}
+
 type Exported = (this: unknown, ...args: Array<unknown>) => unknown
 
 /** A module whose export loads `file` on the first call and hands every call to it. */
@@ -61,7 +70,7 @@ let loaded: typeof Docker | undefined
 export const loadDockerode = (): typeof Docker => {
   if (loaded !== undefined) return loaded
   if (require.cache[require.resolve("dockerode")] === undefined) {
-    for (const file of deferredFiles()) {
+    for (const file of findDeferred()) {
       if (require.cache[file] === undefined && fs.existsSync(file)) require.cache[file] = deferring(file)
     }
   }
