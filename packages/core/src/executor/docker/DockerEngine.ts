@@ -103,8 +103,9 @@ const describeEndpoint = (options: DockerEngineOptions): string => {
 export const make = (options: DockerEngineOptions = {}): Effect.Effect<DockerEngine, DockerFailure> =>
   Effect.gen(function* () {
     const endpoint = describeEndpoint(options)
-    // loaded on first use: dockerode costs ~20 MB of RSS in a process that never talks to
-    // Docker (a runner on the process or systemd executor, the CLI)
+    // loaded on first use: even without its SSH and gRPC stacks (loadDockerode), dockerode costs
+    // ~12 MB of RSS in a process that never talks to Docker (a runner on the process or systemd
+    // executor, the CLI)
     const DockerClass = yield* Effect.try({
       try: loadDockerode,
       catch: (cause) =>
