@@ -7,7 +7,17 @@
 import { execFileSync } from "node:child_process"
 import { performance } from "node:perf_hooks"
 import { connect } from "@hakuriver/sdk"
-import { cliPath, cluster, freePort, rssOf, startBareHost, startStackHost, stop, up } from "./lib/cluster.js"
+import {
+  childrenPrivateOf,
+  cliPath,
+  cluster,
+  freePort,
+  rssOf,
+  startBareHost,
+  startStackHost,
+  stop,
+  up
+} from "./lib/cluster.js"
 import { pool } from "./lib/floor.js"
 import { sleep } from "./lib/sleep.js"
 import { summarize } from "./lib/stats.js"
@@ -33,6 +43,9 @@ export interface FootprintResult {
   readonly settleSeconds: number
   readonly hostSettledMB: number
   readonly runnerSettledMB: number
+  /** The runner's spawn helper, its private memory after the tasks and when settled (0: gone). */
+  readonly helperAfterMB: number
+  readonly helperSettledMB: number
   readonly tasks: number
   readonly nodeStartMs: number
   readonly helpMs: number
@@ -92,6 +105,7 @@ export const footprint = async (
     await sleep(idleSeconds * 1000)
     const hostAfter = rssOf(host.child.pid!)
     const runnerAfter = rssOf(runner.child.pid!)
+    const helperAfter = childrenPrivateOf(runner.child.pid!)
     await sleep(Math.max(0, settleSeconds - idleSeconds) * 1000)
     const result: FootprintResult = {
       idleSeconds,
@@ -106,6 +120,8 @@ export const footprint = async (
       settleSeconds,
       hostSettledMB: mb(rssOf(host.child.pid!)),
       runnerSettledMB: mb(rssOf(runner.child.pid!)),
+      helperAfterMB: mb(helperAfter),
+      helperSettledMB: mb(childrenPrivateOf(runner.child.pid!)),
       tasks,
       nodeStartMs: Math.round(nodeStartMs),
       helpMs: Math.round(helpMs),
@@ -119,10 +135,10 @@ export const footprint = async (
     )
     const settled =
       settleSeconds > idleSeconds
-        ? `; after ${settleSeconds} s idle (V8's memory reducer has run): host ${result.hostSettledMB} MB, runner ${result.runnerSettledMB} MB`
+        ? `; after ${settleSeconds} s idle (V8's memory reducer has run): host ${result.hostSettledMB} MB, runner ${result.runnerSettledMB} MB (+ its spawn helper's own ${result.helperSettledMB} MB)`
         : ""
     console.log(
-      `  after ${tasks} tasks and ${idleSeconds} s idle: host ${result.hostAfterMB} MB, runner ${result.runnerAfterMB} MB${settled}`
+      `  after ${tasks} tasks and ${idleSeconds} s idle: host ${result.hostAfterMB} MB, runner ${result.runnerAfterMB} MB (+ its spawn helper's own ${result.helperAfterMB} MB)${settled}`
     )
     console.log(
       `  cold start: node -e 0 ${result.nodeStartMs} ms (floor), hakuriver --help ${result.helpMs} ms (+${result.helpMs - result.nodeStartMs}), ` +

@@ -153,20 +153,37 @@ export const cpuMsOf = (pid: number): number => {
   return (ticks * 1000) / 100
 }
 
-/** CPU time of a process and its children (a runner and its spawn helper), in milliseconds. */
-export const treeCpuMsOf = (pid: number): number => {
-  let children: Array<number> = []
+/** The child processes of a process (a runner's spawn helper); none once it is gone. */
+const childrenOf = (pid: number): ReadonlyArray<number> => {
   try {
-    children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8")
       .trim()
       .split(/\s+/)
       .filter(Boolean)
       .map(Number)
   } catch {
-    // gone, or no /proc
+    return [] // gone, or no /proc
   }
-  return children.reduce((sum, child) => sum + cpuMsOf(child), cpuMsOf(pid))
 }
+
+/** CPU time of a process and its children (a runner and its spawn helper), in milliseconds. */
+export const treeCpuMsOf = (pid: number): number =>
+  childrenOf(pid).reduce((sum, child) => sum + cpuMsOf(child), cpuMsOf(pid))
+
+/**
+ * The memory a process's children hold of their own (private pages, `smaps_rollup`), in bytes:
+ * what a runner's spawn helper adds to it (the `node` binary's pages are shared with the runner).
+ */
+export const childrenPrivateOf = (pid: number): number =>
+  childrenOf(pid).reduce((sum, child) => {
+    try {
+      const rollup = readFileSync(`/proc/${child}/smaps_rollup`, "utf8")
+      const kB = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(rollup)?.[1] ?? 0)
+      return sum + (kB("Private_Clean") + kB("Private_Dirty")) * 1024
+    } catch {
+      return sum // it ended meanwhile
+    }
+  }, 0)
 
 const finished: Array<string> = []
 
