@@ -61,19 +61,16 @@ const deferring = (file: string): Module => {
   return stand
 }
 
-let loaded: typeof Docker | undefined
-
 /**
- * The dockerode class, its SSH and BuildKit stacks deferred to their first use.
+ * The dockerode class, its SSH and BuildKit stacks deferred to their first use. Later calls find
+ * it in Node's module cache.
  * @category constructors
  */
 export const loadDockerode = (): typeof Docker => {
-  if (loaded !== undefined) return loaded
   if (require.cache[require.resolve("dockerode")] === undefined) {
     for (const file of findDeferred()) {
       if (require.cache[file] === undefined && fs.existsSync(file)) require.cache[file] = deferring(file)
     }
   }
-  loaded = require("dockerode") as typeof Docker
-  return loaded
+  return require("dockerode") as typeof Docker
 }
