@@ -140,10 +140,16 @@ export const stop = (proc: Proc): Promise<void> =>
     setTimeout(() => proc.child.kill("SIGKILL"), 5_000).unref()
   })
 
+/** A `FIELD:   N kB` line of a `/proc` file (`status`, `smaps_rollup`), in kB. */
+const kBField = (text: string, field: string): number | undefined => {
+  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(text)
+  return m === null ? undefined : Number(m[1])
+}
+
 /** Resident set size of a process in bytes (Linux). */
 export const rssOf = (pid: number): number => {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))
-  return m === null ? Number.NaN : Number(m[1]) * 1024
+  const kB = kBField(readFileSync(`/proc/${pid}/status`, "utf8"), "VmRSS")
+  return kB === undefined ? Number.NaN : kB * 1024
 }
 
 /** CPU time (user + system) of a process in milliseconds (Linux). */
@@ -178,7 +184,7 @@ export const childrenPrivateOf = (pid: number): number =>
   childrenOf(pid).reduce((sum, child) => {
     try {
       const rollup = readFileSync(`/proc/${child}/smaps_rollup`, "utf8")
-      const kB = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(rollup)?.[1] ?? 0)
+      const kB = (field: string) => kBField(rollup, field) ?? 0
       return sum + (kB("Private_Clean") + kB("Private_Dirty")) * 1024
     } catch {
       return sum // it ended meanwhile
