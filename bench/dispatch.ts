@@ -17,6 +17,7 @@ import { cluster as twoProcesses, up } from "./lib/cluster.js"
 import { containerGone, dockerOnce, dockerReady, prepareBenchEnv } from "./lib/dockerFloor.js"
 import { timedSpawn } from "./lib/floor.js"
 import { fmt, overhead, type Summary, summarize } from "./lib/stats.js"
+import { type WarmUp, warmUp } from "./lib/warmUp.js"
 
 /**
  * Where host and runner run: both in one `hakuriver up` (the embedded default, one event loop for
@@ -33,6 +34,14 @@ export interface DispatchResult {
   readonly hostRunning: Summary
   readonly hostCompleted: Summary
   readonly overheadCompleted: ReturnType<typeof overhead>
+  /** The process tasks run before the samples above (`warmUp.ts`), and their rate. */
+  readonly warmUp: WarmUp
+  /** The same samples taken before the warm-up, right after start (process executor only). */
+  readonly cold?: {
+    readonly floor: Summary
+    readonly clientCompleted: Summary
+    readonly overheadCompleted: ReturnType<typeof overhead>
+  }
 }
 
 const ms = (a: string | null, b: string | null) =>
@@ -41,6 +50,7 @@ const ms = (a: string | null, b: string | null) =>
 export const dispatch = async (
   executor: "process" | "docker",
   tasks: number,
+  warmTasks: number,
   topology: Topology = "embedded"
 ): Promise<DispatchResult | undefined> => {
   const command = ["true"]
@@ -67,38 +77,43 @@ export const dispatch = async (
       if (executor === "docker") await containerGone(taskIds[0]!)
       return { ms: elapsed, taskId: taskIds[0]! }
     }
-    // warm-up
+    /** `n` samples of ours and `n` of the floor, alternating (which goes first alternates too). */
+    const sampleAlternating = async (n: number, first: number) => {
+      const floorSamples: Array<number> = []
+      const clientView: Array<number> = []
+      const ids: Array<string> = []
+      for (let i = 0; i < n; i++) {
+        const floorSample = async () => void floorSamples.push(await floorOnce(first + i))
+        const oursSample = async () => {
+          const { ms, taskId } = await oursOnce()
+          clientView.push(ms)
+          ids.push(taskId)
+        }
+        if (i % 2 === 0) {
+          await floorSample()
+          await oursSample()
+        } else {
+          await oursSample()
+          await floorSample()
+        }
+      }
+      const floor = summarize(floorSamples)
+      const clientCompleted = summarize(clientView)
+      return { floor, clientCompleted, overheadCompleted: overhead(clientCompleted, floor), ids }
+    }
     for (let i = 0; i < 5; i++) {
-      await floorOnce(tasks + i)
+      await floorOnce(3 * tasks + i)
       await oursOnce()
     }
-    const floorSamples: Array<number> = []
-    const clientView: Array<number> = []
-    const ids: Array<string> = []
-    const sampleOurs = async () => {
-      const { ms, taskId } = await oursOnce()
-      clientView.push(ms)
-      ids.push(taskId)
-    }
-    const sampleFloor = async (i: number) => {
-      floorSamples.push(await floorOnce(i))
-    }
-    for (let i = 0; i < tasks; i++) {
-      if (i % 2 === 0) {
-        await sampleFloor(i)
-        await sampleOurs()
-      } else {
-        await sampleOurs()
-        await sampleFloor(i)
-      }
-    }
+    // cold: the first samples of a fresh `up` (process only: a Docker sample takes ten times as long)
+    const cold = executor === "process" ? await sampleAlternating(tasks, 2 * tasks) : undefined
+    const warm = await warmUp(client, warmTasks)
+    const { floor, clientCompleted, overheadCompleted, ids } = await sampleAlternating(tasks, 0)
     const done = await client.tasks({ limit: tasks + 10 })
     const mine = done.filter((t) => ids.includes(t.taskId))
     const failed = mine.filter((t) => t.status !== "completed")
     if (failed.length > 0)
       throw new Error(`${failed.length} bench tasks did not complete: ${failed[0]?.error}`)
-    const floor = summarize(floorSamples)
-    const clientCompleted = summarize(clientView)
     const result: DispatchResult = {
       executor,
       topology,
@@ -107,18 +122,35 @@ export const dispatch = async (
       clientCompleted,
       hostRunning: summarize(mine.map((t) => ms(t.submittedAt, t.startedAt))),
       hostCompleted: summarize(mine.map((t) => ms(t.submittedAt, t.finishedAt))),
-      overheadCompleted: overhead(clientCompleted, floor)
+      overheadCompleted,
+      warmUp: warm,
+      ...(cold === undefined
+        ? {}
+        : {
+            cold: {
+              floor: cold.floor,
+              clientCompleted: cold.clientCompleted,
+              overheadCompleted: cold.overheadCompleted
+            }
+          })
     }
+    const floorName =
+      executor === "docker" ? "dockerode create+start+wait+remove" : "spawn true, logs to new files"
+    const overheadLine = (o: ReturnType<typeof overhead>) =>
+      `p50 ${o.p50} ms, p95 ${o.p95} ms, p99 ${o.p99} ms`
     console.log(`  host and runner: ${topology === "embedded" ? "one hakuriver up" : "two processes"}`)
-    console.log(
-      `  floor (${executor === "docker" ? "dockerode create+start+wait+remove" : "spawn true, logs to new files"}): ${fmt(floor)}`
-    )
-    console.log(`  client submit→completed:  ${fmt(clientCompleted)}`)
-    console.log(`  host submit→running:      ${fmt(result.hostRunning)}`)
-    console.log(`  host submit→completed:    ${fmt(result.hostCompleted)}`)
-    console.log(
-      `  overhead (client − floor): p50 ${result.overheadCompleted.p50} ms, p95 ${result.overheadCompleted.p95} ms, p99 ${result.overheadCompleted.p99} ms`
-    )
+    if (cold !== undefined) {
+      console.log("  cold (right after start):")
+      console.log(`    floor (${floorName}): ${fmt(cold.floor)}`)
+      console.log(`    client submit→completed:  ${fmt(cold.clientCompleted)}`)
+      console.log(`    overhead (client − floor): ${overheadLine(cold.overheadCompleted)}`)
+    }
+    console.log(`  warm (after ${warm.tasks} process tasks, 8 at a time, cold at ${warm.completedPerS}/s):`)
+    console.log(`    floor (${floorName}): ${fmt(floor)}`)
+    console.log(`    client submit→completed:  ${fmt(clientCompleted)}`)
+    console.log(`    host submit→running:      ${fmt(result.hostRunning)}`)
+    console.log(`    host submit→completed:    ${fmt(result.hostCompleted)}`)
+    console.log(`    overhead (client − floor): ${overheadLine(overheadCompleted)}`)
     return result
   } finally {
     await cluster.close()

@@ -8,6 +8,7 @@
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { performance } from "node:perf_hooks"
+import { setTimeout as delay } from "node:timers/promises"
 import { Either } from "effect"
 import { Agent, request } from "undici"
 import {
@@ -124,28 +125,45 @@ const heartbeat = (name: string) => ({
 })
 
 /** Simulated runners that register with `hostUrl` and heartbeat on the interval until stopped. */
-const simulatedRunners = async (hostUrl: string, runnerUrl: string, runners: number) => {
+const simulatedRunners = async (hostUrl: string, runnerUrl: string, runners: number, warmBeats: number) => {
   const names = Array.from({ length: runners }, (_, i) => `sim${String(i).padStart(4, "0")}`)
   const heartbeatMs: Array<number> = []
   // one agent per simulated runner: a real runner is one process with its own connection
   const agents = names.map(() => new Agent())
-  let beating = true
+  // stopping ends each runner's wait for its next beat at once (no interval's wait at each stop)
+  const stopped = new AbortController()
+  const pause = (ms: number) => delay(ms, undefined, { signal: stopped.signal }).catch(() => undefined)
   await pool(runners, 16, (i) => call(`${hostUrl}/nodes/register`, nodeInfo(names[i]!, runnerUrl), agents[i]))
+  // warm-up: `warmBeats` heartbeats back to back, so that the server's heartbeat path has run hot
+  // before it is measured (bench/lib/warmUp.ts)
+  await pool(warmBeats, 16, (i) => {
+    const name = names[i % runners]!
+    return call(`${hostUrl}/nodes/${name}/heartbeat`, heartbeat(name), agents[i % runners])
+  })
   const beats = names.map(async (name, i) => {
-    await sleep((i / runners) * HEARTBEAT_S * 1000)
-    while (beating) {
+    await pause((i / runners) * HEARTBEAT_S * 1000)
+    while (!stopped.signal.aborted) {
       await timed(heartbeatMs, () => call(`${hostUrl}/nodes/${name}/heartbeat`, heartbeat(name), agents[i]))
-      await sleep(HEARTBEAT_S * 1000)
+      await pause(HEARTBEAT_S * 1000)
     }
   })
   return {
     heartbeatMs,
     stop: async () => {
-      beating = false
-      await Promise.race([Promise.all(beats), sleep(HEARTBEAT_S * 1000 + 1000)])
+      stopped.abort()
+      await Promise.race([Promise.all(beats), sleep(HEARTBEAT_S * 1000)]) // a beat in flight ends first
       await Promise.all(agents.map((a) => a.close()))
     }
   }
+}
+
+/**
+ * How long heartbeats are measured (seconds), and how many are sent back to back first, once the
+ * simulated runners have registered.
+ */
+export interface Windows {
+  readonly windowS: number
+  readonly warmBeats: number
 }
 
 /** Percent of one core that `pid` spends over `windowS` of heartbeats, after one interval to settle. */
@@ -172,12 +190,17 @@ const nodeFloor: Floor = { label: "a bare node:http server", start: startBareHos
 const stackFloor: Floor = { label: "an Effect HttpApi server with trivial handlers", start: startStackHost }
 
 /** The percent of one core that a floor's server spends on the same simulated runners' heartbeats. */
-const heartbeatFloor = async (floor: Floor, runners: number, windowS: number): Promise<number> => {
+const heartbeatFloor = async (floor: Floor, runners: number, windows: Windows): Promise<number> => {
   const port = await freePort()
   const server = await floor.start(port, HEARTBEAT_S)
   try {
-    const sims = await simulatedRunners(`http://127.0.0.1:${port}`, "http://127.0.0.1:9", runners)
-    const percent = await heartbeatCpu(server.child.pid!, windowS)
+    const sims = await simulatedRunners(
+      `http://127.0.0.1:${port}`,
+      "http://127.0.0.1:9",
+      runners,
+      windows.warmBeats
+    )
+    const percent = await heartbeatCpu(server.child.pid!, windows.windowS)
     await sims.stop()
     console.log(`  ${runners} runners heartbeating to ${floor.label} (floor): ${percent}% of a core`)
     return percent
@@ -186,7 +209,8 @@ const heartbeatFloor = async (floor: Floor, runners: number, windowS: number): P
   }
 }
 
-export const hostScale = async (runners: number, tasks: number, windowS: number): Promise<ScaleResult> => {
+export const hostScale = async (runners: number, tasks: number, windows: Windows): Promise<ScaleResult> => {
+  const { windowS } = windows
   const dir = tempDir("hr-bench-scale-")
   const hostPort = await freePort()
   const hostUrl = `http://127.0.0.1:${hostPort}`
@@ -206,7 +230,7 @@ export const hostScale = async (runners: number, tasks: number, windowS: number)
   let sims: Awaited<ReturnType<typeof simulatedRunners>> | undefined
   let prober: ReturnType<typeof statusProber> | undefined
   try {
-    sims = await simulatedRunners(hostUrl, simUrl, runners)
+    sims = await simulatedRunners(hostUrl, simUrl, runners, windows.warmBeats)
     const pid = host.child.pid!
     // window A: heartbeats only
     const heartbeatCpuPercent = await heartbeatCpu(pid, windowS)
@@ -294,17 +318,17 @@ const ratio = (ours: number, floor: number) => round1(ours / floor)
  */
 export const hostScaleGrid = async (
   grid: ReadonlyArray<readonly [runners: number, tasks: number]>,
-  windowS: number
+  windows: Windows
 ): Promise<Array<ScaleResult & HeartbeatFloors>> => {
   const measured = new Map<number, readonly [bare: number, stack: number]>()
   for (const [runners] of grid) {
     if (measured.has(runners)) continue
-    const bare = await heartbeatFloor(nodeFloor, runners, windowS)
-    measured.set(runners, [bare, await heartbeatFloor(stackFloor, runners, windowS)])
+    const bare = await heartbeatFloor(nodeFloor, runners, windows)
+    measured.set(runners, [bare, await heartbeatFloor(stackFloor, runners, windows)])
   }
   const rows = []
   for (const [runners, tasks] of grid) {
-    const row = await hostScale(runners, tasks, windowS)
+    const row = await hostScale(runners, tasks, windows)
     const [bare, stack] = measured.get(runners)!
     const ours = row.heartbeatCpuPercentOfCore
     console.log(

@@ -29,6 +29,9 @@ if (!existsSync(cliPath)) execFileSync("npm", ["run", "-s", "build"], { cwd: roo
 const sizes = quick
   ? {
       dispatch: 30,
+      warm: 100,
+      clusterWarm: 200,
+      warmBeats: 300,
       timeline: 20,
       ops: 50,
       throughput: 200,
@@ -45,6 +48,11 @@ const sizes = quick
     }
   : {
       dispatch: 200,
+      // tasks run before the latency and throughput samples (bench/lib/warmUp.ts); a cluster of
+      // four runners gets more, each runner seeing a quarter of them
+      warm: 2000,
+      clusterWarm: 3000,
+      warmBeats: 3000,
       timeline: 100,
       ops: 200,
       throughput: 1000,
@@ -96,14 +104,14 @@ const section = async (name: string, f: () => Promise<unknown>) => {
 }
 
 await section("ops-per-task", () => opsPerTask(sizes.ops))
-await section("dispatch-process", () => dispatch("process", sizes.dispatch))
+await section("dispatch-process", () => dispatch("process", sizes.dispatch, sizes.warm))
 // the same with host and runner as two processes, as in a cluster (`up` runs both on one event loop)
-await section("dispatch-process-two", () => dispatch("process", sizes.dispatch, "two processes"))
-await section("timeline", () => timeline(sizes.timeline))
-await section("dispatch-docker", () => dispatch("docker", quick ? 20 : sizes.dispatch))
+await section("dispatch-process-two", () => dispatch("process", sizes.dispatch, sizes.warm, "two processes"))
+await section("timeline", () => timeline(sizes.timeline, sizes.warm))
+await section("dispatch-docker", () => dispatch("docker", quick ? 20 : sizes.dispatch, sizes.warm))
 await section("open-waits", () => openWaits(200, quick ? 200 : 500))
-await section("throughput-process", () => throughput("process", sizes.throughput))
-await section("throughput-docker", () => throughput("docker", sizes.dockerThroughput))
+await section("throughput-process", () => throughput("process", sizes.throughput, sizes.clusterWarm))
+await section("throughput-docker", () => throughput("docker", sizes.dockerThroughput, sizes.clusterWarm))
 await section("placement", async () => {
   const rows = [10, 50, 100, 500].map((n) => ({ nodes: n, microsPerPlacement: placementMicros(n) }))
   for (const r of rows) console.log(`  ${r.nodes} nodes: ${r.microsPerPlacement} µs per placement (pure)`)
@@ -118,7 +126,9 @@ await section("placement", async () => {
   }
   return { pure: rows, rounds }
 })
-await section("host-scale", () => hostScaleGrid(sizes.scale, sizes.window))
+await section("host-scale", () =>
+  hostScaleGrid(sizes.scale, { windowS: sizes.window, warmBeats: sizes.warmBeats })
+)
 await section("footprint", () => footprint(sizes.footprint, sizes.idleSeconds, sizes.settleSeconds))
 
 removeTempDirs()

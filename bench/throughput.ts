@@ -1,7 +1,7 @@
 /**
  * Throughput: N trivial tasks over 4 runners on loopback (127.0.0.2–5), tasks/s submitted and
  * completed, against the floor of the executor run directly in a loop with the same concurrency.
- * Both sides run in two halves, floor–ours–ours–floor.
+ * Both sides run in two halves, floor–ours–ours–floor, once the cluster is warm (`warmUp.ts`).
  */
 import { performance } from "node:perf_hooks"
 import { connect } from "@hakuriver/sdk"
@@ -10,6 +10,7 @@ import { cluster, cpuMsOf, treeCpuMsOf } from "./lib/cluster.js"
 import { dockerOnce, dockerReady, prepareBenchEnv } from "./lib/dockerFloor.js"
 import { pool, timedSpawn } from "./lib/floor.js"
 import { type CpuPerTask, cpuMeter } from "./lib/machineCpu.js"
+import { warmUp } from "./lib/warmUp.js"
 
 export interface ThroughputResult {
   readonly executor: "process" | "docker"
@@ -26,6 +27,11 @@ export interface ThroughputResult {
    * ratio to the floor follows the machine's CPU per task.
    */
   readonly cpuPerTask: { readonly floor: CpuPerTask; readonly ours: CpuPerTask }
+  /**
+   * The process tasks run first, on the fresh cluster, to warm it (16 submitters): their rate and
+   * CPU per task. The figures above are measured after them.
+   */
+  readonly cold: { readonly tasks: number; readonly completedPerS: number; readonly cpuPerTask: CpuPerTask }
   /** Completed per second when the same tasks come as one batch submission (process only). */
   readonly batchCompletedPerS?: number
   /**
@@ -51,7 +57,8 @@ const SLOTS_PER_RUNNER = 2 // each runner offers 2 cores; tasks ask for 1
 
 export const throughput = async (
   executor: "process" | "docker",
-  tasks: number
+  tasks: number,
+  warmTasks: number
 ): Promise<ThroughputResult | undefined> => {
   if (executor === "docker" && !(await dockerReady())) {
     console.log("  docker: no engine or no test image; skipped")
@@ -64,8 +71,15 @@ export const throughput = async (
     const container = executor === "docker" ? "bench" : "NULL"
     if (executor === "docker") prepareBenchEnv(join(nodes.dataDir, "shared"))
     const command = ["true"]
-    // warm-up (first Docker task loads the env image)
+    // first Docker task loads the env image
     await client.wait((await client.submit({ command, container })).taskIds)
+    // the host's and runners' code warmed by process tasks (bench/lib/warmUp.ts), 16 submitters
+    // as below: what it took is the fresh cluster's cold rate
+    const coldCpu = cpuMeter({
+      host: nodes.host.child.pid ?? 0,
+      runners: nodes.runners.map((r) => r.child.pid ?? 0)
+    })
+    const cold = await coldCpu.measure(warmTasks, () => warmUp(client, warmTasks, "NULL", 16))
 
     const concurrency = RUNNERS * SLOTS_PER_RUNNER
     const floorRun = (n: number, first: number) =>
@@ -140,11 +154,17 @@ export const throughput = async (
       floorPerS: Math.round((tasks / floorMs) * 1000),
       ratioToFloor: Math.round((floorMs / completeMs) * 1000) / 1000,
       cpuPerTask: { floor: floorCpu.perTask(), ours: oursCpu.perTask() },
+      cold: { tasks: warmTasks, completedPerS: cold.completedPerS, cpuPerTask: coldCpu.perTask() },
       ...(batchCompletedPerS === undefined ? {} : { batchCompletedPerS }),
       ...(batchCpuMsPerTask === undefined ? {} : { batchCpuMsPerTask })
     }
+    const c = result.cold.cpuPerTask
     console.log(
-      `  ${tasks} tasks, ${RUNNERS} runners, concurrency ${concurrency}: submitted ${result.submittedPerS}/s, completed ${result.completedPerS}/s`
+      `  cold: the fresh cluster's first ${warmTasks} process tasks completed at ${result.cold.completedPerS}/s; ` +
+        `CPU per task: machine ${c.machine} ms, host ${c.host}, runners ${c.runners}`
+    )
+    console.log(
+      `  warm: ${tasks} tasks, ${RUNNERS} runners, concurrency ${concurrency}: submitted ${result.submittedPerS}/s, completed ${result.completedPerS}/s`
     )
     console.log(
       `  floor (${executor} directly, same concurrency): ${result.floorPerS}/s → ratio ${result.ratioToFloor}`

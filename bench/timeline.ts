@@ -1,7 +1,7 @@
 /**
  * Where a trivial task's time goes: `hakuriver up` (process executor) with `HAKURIVER_TRACE_FILE`,
- * tasks submitted one at a time, and each span of the task's way placed on a timeline from the
- * client's submit (median start and end over the tasks). Tracing costs time of its own, so the
+ * tasks submitted one at a time once it is warm, and each span of the task's way placed on a
+ * timeline from the client's submit (median start and end over the tasks). Tracing costs time of its own, so the
  * total here is above the dispatch section's: read the steps against each other.
  */
 import { join } from "node:path"
@@ -10,6 +10,7 @@ import { connect, SpanFile } from "@hakuriver/sdk"
 import { tempDir, up } from "./lib/cluster.js"
 import { sleep } from "./lib/sleep.js"
 import { summarize } from "./lib/stats.js"
+import { warmUp } from "./lib/warmUp.js"
 
 export interface TimelineStep {
   readonly step: string
@@ -31,15 +32,15 @@ const stepOf = (span: SpanFile.SpanLine, hostUrl: string) => {
   return `${span.name} ${route} (${span.name.startsWith("http.client") ? "to the " : ""}${side})`
 }
 
-export const timeline = async (tasks: number): Promise<ReadonlyArray<TimelineStep>> => {
+export const timeline = async (tasks: number, warmTasks: number): Promise<ReadonlyArray<TimelineStep>> => {
   const dir = tempDir("hr-bench-tl-")
   const file = join(dir.path, "spans.jsonl")
   const traced = await up("process", { HAKURIVER_TRACE_FILE: file })
   const windows: Array<{ readonly t0: number; readonly submitted: number; readonly done: number }> = []
   try {
     const client = connect({ url: traced.url })
-    for (let i = 0; i < 5; i++)
-      await client.wait((await client.submit({ command: ["true"], container: "NULL" })).taskIds)
+    // warm, as the dispatch samples (bench/lib/warmUp.ts)
+    await warmUp(client, warmTasks)
     for (let i = 0; i < tasks; i++) {
       const t0 = nowMicros()
       const { taskIds } = await client.submit({ command: ["true"], container: "NULL" })

@@ -1,0 +1,37 @@
+/**
+ * Warm-up before a measurement. V8 runs a function on its optimizing tier only once the function
+ * has run hot for a while, and a host or runner has thousands of them: over a fresh cluster's
+ * first thousand tasks its processes still compile (in a runner 100 tasks after start, a fifth of
+ * its CPU went to V8's compiler threads, and its main thread ran mostly unoptimized code). The
+ * issue's targets are those of a cluster's long-lived daemons (a "sustained rate"), so the
+ * latency and throughput sections measure warm processes, after these tasks, and print what the
+ * same processes did cold too (RESULTS.md, change 66).
+ */
+import type { PromiseClient } from "@hakuriver/sdk"
+import { pool } from "./floor.js"
+
+/** What the warm-up's own tasks took: the cluster's cold rate. */
+export interface WarmUp {
+  readonly tasks: number
+  readonly completedPerS: number
+}
+
+/**
+ * Runs `tasks` trivial tasks through the cluster the way the samples do (a submit, then a `wait`
+ * on it), `concurrency` at a time. `container` is `NULL` for a process task: a Docker section
+ * warms the host's and runner's code with process tasks, which take a tenth of the time.
+ */
+export const warmUp = async (
+  client: PromiseClient,
+  tasks: number,
+  container = "NULL",
+  concurrency = 8
+): Promise<WarmUp> => {
+  const ms = await pool(tasks, concurrency, async () => {
+    const { taskIds } = await client.submit({ command: ["true"], container })
+    const done = await client.wait(taskIds)
+    const bad = done.find((t) => t.status !== "completed")
+    if (bad !== undefined) throw new Error(`a warm-up task ended ${bad.status}: ${bad.error}`)
+  })
+  return { tasks, completedPerS: Math.round((tasks / ms) * 1000) }
+}
