@@ -214,8 +214,7 @@ export const make = (options: TaskSupervisorOptions) =>
         yield* Effect.logInfo(
           entry.discarded
             ? `task ${entry.taskId} stopped, not reported`
-            : `task ${entry.taskId} ${outcome.status}`,
-          outcome.exitCode ?? ""
+            : `task ${entry.taskId} ${outcome.status}${outcome.exitCode === undefined ? "" : ` (exit code ${outcome.exitCode})`}`
         )
       }).pipe(Effect.uninterruptible)
 

@@ -5,7 +5,7 @@ import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { fromObject, RunnerApi, Task, Withdrawal } from "@hakuriver/sdk"
 import { type Executor, Executors, ProcessExecutor } from "@hakuriver/sdk/executor"
-import { Effect, Either, Exit, Fiber, Layer, Scope } from "effect"
+import { Effect, Either, Exit, Fiber, Layer, Logger, Scope } from "effect"
 import { Runner } from "../src/index.js"
 import { eventually, freePort, type MiniHostState, makeState, makeTask, serveMiniHost } from "./miniHost.js"
 import { pidAlive, scopedTempDir } from "../../../test/kit/index.js"
@@ -296,6 +296,28 @@ describe("Runner against a minimal host", () => {
         expect((yield* Effect.flip(wrong.tasks.run({ payload: task })))._tag).toBe("Unauthorized")
         expect(fs.existsSync(task.stdoutPath)).toBe(false)
       }),
+    30_000
+  )
+
+  it.scopedLive(
+    "logs each task's end as one line with its exit code",
+    () => {
+      const lines: Array<ReadonlyArray<unknown>> = []
+      const capture = Logger.replace(
+        Logger.defaultLogger,
+        Logger.make(({ message }) => void lines.push(Array.isArray(message) ? message : [message]))
+      )
+      return Effect.gen(function* () {
+        const { state, shared, client } = yield* registeredRunner
+        const task = makeTask(shared, [node, "-e", "process.exit(3)"])
+        yield* submit(state, client, task)
+        yield* eventually(() => statusesOf(state, task).includes("failed"))
+        yield* eventually(() => lines.some((m) => String(m[0]).startsWith(`task ${task.taskId}`)))
+        expect(lines.filter((m) => String(m[0]).startsWith(`task ${task.taskId}`))).toEqual([
+          [`task ${task.taskId} failed (exit code 3)`]
+        ])
+      }).pipe(Effect.provide(capture))
+    },
     30_000
   )
 
