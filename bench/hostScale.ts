@@ -5,6 +5,7 @@
  * agent, as a real runner's), so what a real runner costs the host per connection is counted. Reports host CPU and RSS, p99 of submit, status and heartbeat, and
  * the pure placement time per task as nodes grow.
  */
+import { setMaxListeners } from "node:events"
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { performance } from "node:perf_hooks"
@@ -132,6 +133,7 @@ const simulatedRunners = async (hostUrl: string, runnerUrl: string, runners: num
   const agents = names.map(() => new Agent())
   // stopping ends each runner's wait for its next beat at once (no interval's wait at each stop)
   const stopped = new AbortController()
+  setMaxListeners(runners + 16, stopped.signal) // one pending beat per simulated runner
   const pause = (ms: number) => delay(ms, undefined, { signal: stopped.signal }).catch(() => undefined)
   await pool(runners, 16, (i) => call(`${hostUrl}/nodes/register`, nodeInfo(names[i]!, runnerUrl), agents[i]))
   // warm-up: `warmBeats` heartbeats back to back, so that the server's heartbeat path has run hot
