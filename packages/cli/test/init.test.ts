@@ -137,6 +137,7 @@ layer(NodeContext.layer)("init service", (it) => {
         expect(runner).toContain(`ExecStart=${path.join(binDir, "hakuriver")} runner --config ${config}\n`)
         for (const unit of [host, runner]) {
           expect(unit).toContain("\nRestart=on-failure\n")
+          expect(unit).toContain("\nEnvironment=MALLOC_ARENA_MAX=2\n")
           expect(unit).toMatch(/^\[Unit\]\n/)
           expect(unit).toContain("\n[Install]\nWantedBy=multi-user.target\n")
         }
