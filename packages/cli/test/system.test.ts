@@ -55,6 +55,23 @@ describe("hakuriver (built) against hakuriver up", () => {
     expect(logs.stdout).toBe("bar\n")
   }, 60_000)
 
+  it("off a terminal, each log event is one logfmt line (a task's end with its exit code)", async () => {
+    const run = await hakuriver(["submit", "--wait", "--", "sh", "-c", "exit 4"], env)
+    const id = /^ {2}(\d+)/m.exec(run.stdout)?.[1]
+    expect(id).toBeDefined()
+    const lineOf = () =>
+      cluster
+        .output()
+        .split("\n")
+        .find((l) => l.includes(`task ${id} failed`))
+    for (let i = 0; i < 50 && lineOf() === undefined; i++) await new Promise((r) => setTimeout(r, 100))
+    expect(lineOf()).toMatch(
+      new RegExp(
+        `^timestamp=\\S+ level=INFO fiber=#\\d+ message="task ${id} failed \\(exit code 4\\)" executor=process taskId=${id}$`
+      )
+    )
+  }, 60_000)
+
   it("the bundled CLI's host serves the dashboard and the API reference", async () => {
     const page = await fetch(`${cluster.url}/`)
     expect(page.status).toBe(200)
