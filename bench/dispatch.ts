@@ -3,6 +3,9 @@
  * own timestamps and from the client's view (submit + long-poll wait), against the floor of the
  * executor's bare work with the same options.
  *
+ * The samples are those of warm processes (`lib/warmUp.ts`); the process sections also take them
+ * right after start, before the warm-up (`cold`).
+ *
  * The floor's samples and ours alternate (which of the two goes first alternates too), so that
  * the machine's drift over the section (other load, the disk, the engine) reaches both alike: taken
  * as two blocks, the Docker overhead moved between 11 and 22 ms from one run to the next. Each
@@ -99,16 +102,17 @@ export const dispatch = async (
       }
       const floor = summarize(floorSamples)
       const clientCompleted = summarize(clientView)
-      return { floor, clientCompleted, overheadCompleted: overhead(clientCompleted, floor), ids }
+      return { summary: { floor, clientCompleted, overheadCompleted: overhead(clientCompleted, floor) }, ids }
     }
     for (let i = 0; i < 5; i++) {
       await floorOnce(3 * tasks + i)
       await oursOnce()
     }
     // cold: the first samples of a fresh `up` (process only: a Docker sample takes ten times as long)
-    const cold = executor === "process" ? await sampleAlternating(tasks, 2 * tasks) : undefined
+    const cold = executor === "process" ? (await sampleAlternating(tasks, 2 * tasks)).summary : undefined
     const warm = await warmUp(client, warmTasks)
-    const { floor, clientCompleted, overheadCompleted, ids } = await sampleAlternating(tasks, 0)
+    const { summary, ids } = await sampleAlternating(tasks, 0)
+    const { floor, clientCompleted, overheadCompleted } = summary
     const done = await client.tasks({ limit: tasks + 10 })
     const mine = done.filter((t) => ids.includes(t.taskId))
     const failed = mine.filter((t) => t.status !== "completed")
@@ -124,15 +128,7 @@ export const dispatch = async (
       hostCompleted: summarize(mine.map((t) => ms(t.submittedAt, t.finishedAt))),
       overheadCompleted,
       warmUp: warm,
-      ...(cold === undefined
-        ? {}
-        : {
-            cold: {
-              floor: cold.floor,
-              clientCompleted: cold.clientCompleted,
-              overheadCompleted: cold.overheadCompleted
-            }
-          })
+      ...(cold === undefined ? {} : { cold })
     }
     const floorName =
       executor === "docker" ? "dockerode create+start+wait+remove" : "spawn true, logs to new files"
