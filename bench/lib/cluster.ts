@@ -249,12 +249,14 @@ export interface Cluster {
 
 /**
  * `hakuriver host` and `runners` × `hakuriver runner` (on 127.0.0.2, .3, …, each offering `slots`
- * cores when given) in a temp data dir, resolved once every runner is online.
+ * cores when given; runner `i` from the build `runnerCli(i)`) in a temp data dir, resolved once
+ * every runner is online.
  */
 export const cluster = async (
   executor: "process" | "docker",
   runners: number,
-  slots?: number
+  slots?: number,
+  runnerCli: (i: number) => string = () => cliPath
 ): Promise<Cluster> => {
   const dir = tempDir("hr-bench-cl-")
   const procs: Array<Proc> = []
@@ -277,7 +279,7 @@ export const cluster = async (
         executor
       })
       const cores = slots === undefined ? {} : { HAKURIVER_RUNNER__MAX_CORES: String(slots) }
-      procs.push(await startCli(["runner"], { ...env, ...cores }, /runner on port/))
+      procs.push(await startNode(runnerCli(i), "runner", ["runner"], { ...env, ...cores }, /runner on port/))
     }
     const url = `http://127.0.0.1:${hostPort}`
     const client = connect({ url })
