@@ -8,7 +8,7 @@
  * method's own spread. Each round is a fresh cluster, warmed (`lib/warmUp.ts`), then one batch;
  * a runner's CPU (with its spawn helper's, from `/proc`) is divided by the tasks it ran.
  *
- * Run on request only: `npm run bench -- --only paired-runners` (RESULTS.md, changes 68–69).
+ * Run on request only: `npm run bench -- --only paired-runners` (RESULTS.md, change 70).
  */
 import { connect } from "@hakuriver/sdk"
 import { cliPath, cluster, treeCpuMsOf } from "./lib/cluster.js"
