@@ -12,7 +12,7 @@ import { openWaits } from "./openWaits.js"
 import { footprint } from "./footprint.js"
 import { hostScaleGrid, placementMicros } from "./hostScale.js"
 import { opsPerTask } from "./opsPerTask.js"
-import { pairedRunners } from "./pairedRunners.js"
+import { pairedClusters, pairedRunners } from "./pairedBuilds.js"
 import { placementRound } from "./placementRound.js"
 import { cliPath, removeTempDirs } from "./lib/cluster.js"
 import { throughput } from "./throughput.js"
@@ -130,9 +130,12 @@ await section("placement", async () => {
 await section("host-scale", () =>
   hostScaleGrid(sizes.scale, { windowS: sizes.window, warmBeats: sizes.warmBeats })
 )
-// on request only (`--only paired-runners`, with BENCH_CLI_PAIR): a tool to compare two builds
-if (only?.has("paired-runners") === true)
-  await section("paired-runners", () => pairedRunners(quick ? 1 : 3, quick ? 300 : 1000, sizes.clusterWarm))
+// on request only (`--only paired-runners,paired-clusters`, with BENCH_CLI_PAIR): tools to compare
+// two builds
+const paired = [quick ? 1 : 3, quick ? 300 : 1000, sizes.clusterWarm] as const
+if (only?.has("paired-runners") === true) await section("paired-runners", () => pairedRunners(...paired))
+if (only?.has("paired-clusters") === true)
+  await section("paired-clusters", () => pairedClusters(quick ? 2 : 4, paired[1], paired[2]))
 await section("footprint", () => footprint(sizes.footprint, sizes.idleSeconds, sizes.settleSeconds))
 
 removeTempDirs()

@@ -238,6 +238,16 @@ export const up = async (
   }
 }
 
+/**
+ * Which build of the CLI (`PATH/hakuriver.js`) runs the host and each runner (default: the
+ * bench's own, `cliPath`), and the last byte of the first runner's loopback address.
+ */
+export interface Builds {
+  readonly host?: string
+  readonly runner?: (i: number) => string
+  readonly firstAddress?: number
+}
+
 /** A host and its runners as processes of their own, as a cluster runs them. */
 export interface Cluster {
   readonly url: string
@@ -248,16 +258,17 @@ export interface Cluster {
 }
 
 /**
- * `hakuriver host` and `runners` × `hakuriver runner` (on 127.0.0.2, .3, …, each offering `slots`
- * cores when given; runner `i` from the build `runnerCli(i)`) in a temp data dir, resolved once
- * every runner is online.
+ * `hakuriver host` and `runners` × `hakuriver runner` (on 127.0.0.2, .3, … or from
+ * `builds.firstAddress`, each offering `slots` cores when given) in a temp data dir, resolved once
+ * every runner is online; `builds` names other builds of the CLI for the host or a runner.
  */
 export const cluster = async (
   executor: "process" | "docker",
   runners: number,
   slots?: number,
-  runnerCli: (i: number) => string = () => cliPath
+  builds: Builds = {}
 ): Promise<Cluster> => {
+  const { host: hostCli = cliPath, runner: runnerCli = () => cliPath, firstAddress = 2 } = builds
   const dir = tempDir("hr-bench-cl-")
   const procs: Array<Proc> = []
   const close = async () => {
@@ -266,9 +277,11 @@ export const cluster = async (
   }
   try {
     const hostPort = await freePort()
-    procs.push(await startCli(["host"], clusterEnv({ dataDir: dir.path, hostPort }), /listening on/))
+    procs.push(
+      await startNode(hostCli, "host", ["host"], clusterEnv({ dataDir: dir.path, hostPort }), /listening on/)
+    )
     for (let i = 0; i < runners; i++) {
-      const address = `127.0.0.${i + 2}`
+      const address = `127.0.0.${i + firstAddress}`
       const runnerPort = await freePort(address)
       const env = clusterEnv({
         dataDir: dir.path,
