@@ -7,6 +7,7 @@
 import { connect } from "@hakuriver/sdk"
 import { cluster, cpuMsOf } from "./lib/cluster.js"
 import { sleep } from "./lib/sleep.js"
+import { mean, round2 } from "./lib/stats.js"
 
 export interface OpenWaitsResult {
   readonly openWaits: number
@@ -16,8 +17,6 @@ export interface OpenWaitsResult {
   readonly cpuMsPerSubmitWithWaits: number
   readonly ratio: number
 }
-
-const round2 = (x: number) => Math.round(x * 100) / 100
 
 export const openWaits = async (waits: number, submits: number): Promise<OpenWaitsResult> => {
   // no runner: every task stays queued, and only the submits change anything
@@ -50,7 +49,6 @@ export const openWaits = async (waits: number, submits: number): Promise<OpenWai
       alone.push(await cpuPerSubmit(0))
       withWaits.push(await cpuPerSubmit(waits))
     }
-    const mean = (xs: ReadonlyArray<number>) => xs.reduce((s, x) => s + x, 0) / xs.length
     const result: OpenWaitsResult = {
       openWaits: waits,
       submits,

@@ -17,7 +17,7 @@
  */
 import { connect, type PromiseClient } from "@hakuriver/sdk"
 import { type Cluster, cliPath, cluster, treeCpuMsOf } from "./lib/cluster.js"
-import { round1 } from "./lib/stats.js"
+import { mean, round1, round2 } from "./lib/stats.js"
 import { warmUp } from "./lib/warmUp.js"
 
 const RUNNERS = 4
@@ -45,8 +45,6 @@ export interface Paired {
   readonly meanHostDifference?: number
 }
 
-const mean = (xs: ReadonlyArray<number>) => xs.reduce((a, b) => a + b, 0) / xs.length
-const round2 = (x: number) => Math.round(x * 100) / 100
 const signed = (x: number) => `${x > 0 ? "+" : ""}${x}`
 
 /**

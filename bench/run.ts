@@ -132,10 +132,11 @@ await section("host-scale", () =>
 )
 // on request only (`--only paired-runners,paired-clusters`, with BENCH_CLI_PAIR): tools to compare
 // two builds
-const paired = [quick ? 1 : 3, quick ? 300 : 1000, sizes.clusterWarm] as const
-if (only?.has("paired-runners") === true) await section("paired-runners", () => pairedRunners(...paired))
+const pairedTasks = quick ? 300 : 1000
+if (only?.has("paired-runners") === true)
+  await section("paired-runners", () => pairedRunners(quick ? 1 : 3, pairedTasks, sizes.clusterWarm))
 if (only?.has("paired-clusters") === true)
-  await section("paired-clusters", () => pairedClusters(quick ? 2 : 4, paired[1], paired[2]))
+  await section("paired-clusters", () => pairedClusters(quick ? 2 : 4, pairedTasks, sizes.clusterWarm))
 await section("footprint", () => footprint(sizes.footprint, sizes.idleSeconds, sizes.settleSeconds))
 
 removeTempDirs()

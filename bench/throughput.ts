@@ -10,6 +10,7 @@ import { cluster, cpuMsOf, treeCpuMsOf } from "./lib/cluster.js"
 import { dockerOnce, dockerReady, prepareBenchEnv } from "./lib/dockerFloor.js"
 import { pool, timedSpawn } from "./lib/floor.js"
 import { type CpuPerTask, cpuMeter } from "./lib/machineCpu.js"
+import { round2 } from "./lib/stats.js"
 import { warmUp } from "./lib/warmUp.js"
 
 export interface ThroughputResult {
@@ -135,7 +136,7 @@ export const throughput = async (
       batchCompletedPerS = Math.round((tasks / (performance.now() - t1)) * 1000)
       const after = cpu()
       const per = (key: "host" | "runners" | "helpers" | "client") =>
-        Math.round(((after[key] - before[key]) / tasks) * 100) / 100
+        round2((after[key] - before[key]) / tasks)
       batchCpuMsPerTask = {
         host: per("host"),
         runners: per("runners"),

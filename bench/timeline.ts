@@ -9,7 +9,7 @@ import { performance } from "node:perf_hooks"
 import { connect, SpanFile } from "@hakuriver/sdk"
 import { tempDir, up } from "./lib/cluster.js"
 import { sleep } from "./lib/sleep.js"
-import { summarize } from "./lib/stats.js"
+import { round2, summarize } from "./lib/stats.js"
 import { warmUp } from "./lib/warmUp.js"
 
 export interface TimelineStep {
@@ -74,14 +74,14 @@ export const timeline = async (tasks: number, warmTasks: number): Promise<Readon
       add(n === 1 ? step : `${step} (${n})`, span.start - w.t0, span.end - w.t0)
     }
   }
-  const round = (x: number) => Math.round(x * 100) / 100
+
   const rows = [...steps]
     // a step of most tasks, not a heartbeat that fell into a few windows
     .filter(([, s]) => s.starts.length >= windows.length * 0.8)
     .map(([step, s]) => ({
       step,
-      startMs: round(summarize(s.starts).p50),
-      endMs: round(summarize(s.ends).p50),
+      startMs: round2(summarize(s.starts).p50),
+      endMs: round2(summarize(s.ends).p50),
       seen: s.starts.length
     }))
     .sort((a, b) => a.startMs - b.startMs || b.endMs - a.endMs)

@@ -27,10 +27,15 @@ export const summarize = (samples: ReadonlyArray<number>): Summary => {
   }
 }
 
-const r = (x: number) => Math.round(x * 100) / 100
-
 /** A figure to one decimal, as the sections print most of theirs. */
 export const round1 = (x: number): number => Math.round(x * 10) / 10
+
+/** A figure to two decimals. */
+export const round2 = (x: number): number => Math.round(x * 100) / 100
+const r = round2
+
+/** The arithmetic mean. */
+export const mean = (xs: ReadonlyArray<number>): number => xs.reduce((s, x) => s + x, 0) / xs.length
 
 /** `ours − floor` per percentile. */
 export const overhead = (ours: Summary, floor: Summary) => ({
