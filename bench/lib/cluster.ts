@@ -14,6 +14,7 @@ const bareHostPath = fileURLToPath(new URL("./bareHost.mjs", import.meta.url))
 
 export interface Proc {
   readonly child: ChildProcess
+  /** The output until it was ready and the last chunks since. */
   readonly output: () => string
 }
 
@@ -40,6 +41,9 @@ const profileArgs = (label: string): ReadonlyArray<string> => {
   return dir ? [...extra, "--cpu-prof", `--cpu-prof-dir=${join(dir, label)}`] : extra
 }
 
+/** How many chunks of a process's output (after it is ready) `output()` keeps. */
+const tailChunks = 64
+
 /**
  * Starts a Node script with args and env, resolving once its output matches `ready`; `label`
  * names its folder under `BENCH_CPU_PROF`.
@@ -63,12 +67,25 @@ export const startNode = (
       child.kill("SIGKILL")
       reject(new Error(`${name} did not become ready:\n${out}`))
     }, timeoutMs)
+    // once ready, only the last lines are kept: appending every log line (one per task) to the
+    // whole output and matching it again cost the bench process up to a millisecond a line
+    // after 2,000 tasks, while it waited for those tasks (RESULTS.md, change 71)
+    const tail: Array<string> = []
+    const keepTail = (chunk: Buffer) => {
+      tail.push(chunk.toString())
+      if (tail.length > tailChunks) tail.shift()
+    }
     const onData = (chunk: Buffer) => {
       out += chunk.toString()
       const match = out.match(ready)
       if (match !== null) {
         clearTimeout(timer)
-        resolve({ child, output: () => out, match })
+        for (const stream of [child.stdout, child.stderr]) {
+          stream.on("data", keepTail)
+          stream.off("data", onData)
+        }
+        tail.push(out)
+        resolve({ child, output: () => tail.join(""), match })
       }
     }
     child.stdout.on("data", onData)
