@@ -62,8 +62,12 @@ export const make = (options: HostLinkOptions) =>
         })
         .pipe(Effect.timeout(requestTimeout))
       for (const id of ack.killTaskIds) {
-        yield* Effect.logInfo(`the host does not run task ${id} here: stopping it`)
-        yield* Effect.ignore(supervisor.discard(id))
+        // a task that ended here after this beat was made is not run any more: nothing to stop,
+        // nothing to say (the host answers the same for it until its end is reported)
+        yield* supervisor.discard(id).pipe(
+          Effect.zipRight(Effect.logInfo(`the host does not run task ${id} here: stopped it`)),
+          Effect.catchTag("NotFound", () => Effect.void)
+        )
       }
       return false
     }).pipe(

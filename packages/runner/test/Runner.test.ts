@@ -5,7 +5,7 @@ import { NodeHttpClient } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { fromObject, RunnerApi, Task, Withdrawal } from "@hakuriver/sdk"
 import { type Executor, Executors, ProcessExecutor } from "@hakuriver/sdk/executor"
-import { Effect, Either, Exit, Fiber, Layer, Logger, Scope } from "effect"
+import { Effect, Either, Exit, Fiber, Layer, Logger, Schedule, Scope } from "effect"
 import { Runner } from "../src/index.js"
 import { eventually, freePort, type MiniHostState, makeState, makeTask, serveMiniHost } from "./miniHost.js"
 import { pidAlive, scopedTempDir } from "../../../test/kit/index.js"
@@ -315,6 +315,35 @@ describe("Runner against a minimal host", () => {
         yield* eventually(() => lines.some((m) => String(m[0]).startsWith(`task ${task.taskId}`)))
         expect(lines.filter((m) => String(m[0]).startsWith(`task ${task.taskId}`))).toEqual([
           [`task ${task.taskId} failed (exit code 3)`]
+        ])
+      }).pipe(Effect.provide(capture))
+    },
+    30_000
+  )
+
+  it.scopedLive(
+    "stops a task the host's heartbeat answer says is not run here, and says so once; one that ended is left alone",
+    () => {
+      const lines: Array<string> = []
+      const capture = Logger.replace(
+        Logger.defaultLogger,
+        Logger.make(({ message }) => void lines.push(String(Array.isArray(message) ? message[0] : message)))
+      )
+      return Effect.gen(function* () {
+        const { state, shared, client } = yield* registeredRunner
+        const ended = makeTask(shared, [node, "-e", "0"])
+        yield* submit(state, client, ended)
+        yield* eventually(() => statusesOf(state, ended).includes("completed"))
+        const long = makeTask(shared, [node, "-e", "setTimeout(() => {}, 30000)"])
+        yield* submit(state, client, long)
+        // the host answers both as not run here: the ended one because its end raced the beat
+        state.killTaskIds = [ended.taskId, long.taskId]
+        const stillRuns = Effect.map(client.tasks.running(), (ids) => ids.includes(long.taskId))
+        yield* Effect.repeat(stillRuns, { while: (runs) => runs, schedule: Schedule.spaced("50 millis") })
+        const beats = state.heartbeats.length
+        yield* eventually(() => state.heartbeats.length >= beats + 5)
+        expect(lines.filter((line) => line.startsWith("the host does not run task"))).toEqual([
+          `the host does not run task ${long.taskId} here: stopped it`
         ])
       }).pipe(Effect.provide(capture))
     },
