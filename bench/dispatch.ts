@@ -1,12 +1,13 @@
 /**
  * Dispatch latency: submit → running and submit → completed of a trivial task, from the host's
- * own timestamps and from the client's view (submit + long-poll wait), against the floor of the
- * executor's bare work with the same options.
+ * own timestamps and from the client's view, against the floor of the executor's bare work with
+ * the same options. The client learns the end in two requests (a submit, then a long-poll
+ * `wait`: the figure of every session) and in one (a submit that waits, `submitAndWait`).
  *
  * The samples are those of warm processes (`lib/warmUp.ts`); the process sections also take them
  * right after start, before the warm-up (`cold`).
  *
- * The floor's samples and ours alternate (which of the two goes first alternates too), so that
+ * The floor's samples and ours alternate (which goes first rotates too), so that
  * the machine's drift over the section (other load, the disk, the engine) reaches both alike: taken
  * as two blocks, the Docker overhead moved between 11 and 22 ms from one run to the next. Each
  * sample starts on a settled machine: the floor removes its container before it ends, and after
@@ -28,12 +29,19 @@ import { type WarmUp, warmUp } from "./lib/warmUp.js"
  */
 export type Topology = "embedded" | "two processes"
 
+/** How the client learns a task's end: it submits and then long-polls with `wait`, or its submit waits. */
+export type Way = "one request" | "submit, then wait"
+
 export interface DispatchResult {
   readonly executor: "process" | "docker"
   readonly topology: Topology
   readonly tasks: number
   readonly floor: Summary
+  /** Submit → completed from the client's view: a submit, then a long-poll `wait`. */
   readonly clientCompleted: Summary
+  /** The same in one request: a submit that waits (`submitAndWait`). */
+  readonly clientOneRequest: Summary
+  readonly overheadOneRequest: ReturnType<typeof overhead>
   readonly hostRunning: Summary
   readonly hostCompleted: Summary
   readonly overheadCompleted: ReturnType<typeof overhead>
@@ -44,6 +52,8 @@ export interface DispatchResult {
     readonly floor: Summary
     readonly clientCompleted: Summary
     readonly overheadCompleted: ReturnType<typeof overhead>
+    readonly clientOneRequest: Summary
+    readonly overheadOneRequest: ReturnType<typeof overhead>
   }
 }
 
@@ -72,48 +82,62 @@ export const dispatch = async (
       executor === "docker"
         ? dockerOnce(i, command, cluster.dataDir)
         : timedSpawn(command, join(cluster.dataDir, "floor"))
-    const oursOnce = async (): Promise<{ readonly ms: number; readonly taskId: string }> => {
+    /** One task of ours: a submit that waits (one request), or a submit and then a `wait`. */
+    const oursOnce = async (way: Way): Promise<{ readonly ms: number; readonly taskId: string }> => {
       const t0 = performance.now()
-      const { taskIds } = await client.submit({ command, container })
-      await client.wait(taskIds)
+      const taskIds =
+        way === "one request"
+          ? (await client.submitAndWait({ command, container })).taskIds
+          : await client.submit({ command, container }).then(async ({ taskIds }) => {
+              await client.wait(taskIds)
+              return taskIds
+            })
       const elapsed = performance.now() - t0
       if (executor === "docker") await containerGone(taskIds[0]!)
       return { ms: elapsed, taskId: taskIds[0]! }
     }
-    /** `n` samples of ours and `n` of the floor, alternating (which goes first alternates too). */
+    /**
+     * `n` samples of the floor and `n` of each way of ours, taken in turn (which goes first
+     * rotates too).
+     */
     const sampleAlternating = async (n: number, first: number) => {
       const floorSamples: Array<number> = []
-      const clientView: Array<number> = []
+      const views: Record<Way, Array<number>> = { "one request": [], "submit, then wait": [] }
       const ids: Array<string> = []
       for (let i = 0; i < n; i++) {
         const floorSample = async () => void floorSamples.push(await floorOnce(first + i))
-        const oursSample = async () => {
-          const { ms, taskId } = await oursOnce()
-          clientView.push(ms)
+        const oursSample = (way: Way) => async () => {
+          const { ms, taskId } = await oursOnce(way)
+          views[way].push(ms)
           ids.push(taskId)
         }
-        if (i % 2 === 0) {
-          await floorSample()
-          await oursSample()
-        } else {
-          await oursSample()
-          await floorSample()
-        }
+        const turn = [floorSample, oursSample("one request"), oursSample("submit, then wait")]
+        for (let k = 0; k < turn.length; k++) await turn[(i + k) % turn.length]!()
       }
       const floor = summarize(floorSamples)
-      const clientCompleted = summarize(clientView)
-      return { summary: { floor, clientCompleted, overheadCompleted: overhead(clientCompleted, floor) }, ids }
+      const clientCompleted = summarize(views["submit, then wait"])
+      const clientOneRequest = summarize(views["one request"])
+      return {
+        summary: {
+          floor,
+          clientCompleted,
+          overheadCompleted: overhead(clientCompleted, floor),
+          clientOneRequest,
+          overheadOneRequest: overhead(clientOneRequest, floor)
+        },
+        ids
+      }
     }
     for (let i = 0; i < 5; i++) {
       await floorOnce(3 * tasks + i)
-      await oursOnce()
+      await oursOnce(i % 2 === 0 ? "one request" : "submit, then wait")
     }
     // cold: the first samples of a fresh `up` (process only: a Docker sample takes ten times as long)
     const cold = executor === "process" ? (await sampleAlternating(tasks, 2 * tasks)).summary : undefined
     const warm = await warmUp(client, warmTasks)
     const { summary, ids } = await sampleAlternating(tasks, 0)
-    const { floor, clientCompleted, overheadCompleted } = summary
-    const done = await client.tasks({ limit: tasks + 10 })
+    const { floor, clientCompleted, overheadCompleted, clientOneRequest, overheadOneRequest } = summary
+    const done = await client.tasks({ limit: 2 * tasks + 10 })
     const mine = done.filter((t) => ids.includes(t.taskId))
     const failed = mine.filter((t) => t.status !== "completed")
     if (failed.length > 0)
@@ -127,6 +151,8 @@ export const dispatch = async (
       hostRunning: summarize(mine.map((t) => ms(t.submittedAt, t.startedAt))),
       hostCompleted: summarize(mine.map((t) => ms(t.submittedAt, t.finishedAt))),
       overheadCompleted,
+      clientOneRequest,
+      overheadOneRequest,
       warmUp: warm,
       ...(cold === undefined ? {} : { cold })
     }
@@ -140,13 +166,17 @@ export const dispatch = async (
       console.log(`    floor (${floorName}): ${fmt(cold.floor)}`)
       console.log(`    client submit→completed:  ${fmt(cold.clientCompleted)}`)
       console.log(`    overhead (client − floor): ${overheadLine(cold.overheadCompleted)}`)
+      console.log(`    the same in one request:  ${fmt(cold.clientOneRequest)}`)
+      console.log(`    overhead (client − floor): ${overheadLine(cold.overheadOneRequest)}`)
     }
     console.log(`  warm (after ${warm.tasks} process tasks, 8 at a time, cold at ${warm.completedPerS}/s):`)
     console.log(`    floor (${floorName}): ${fmt(floor)}`)
     console.log(`    client submit→completed:  ${fmt(clientCompleted)}`)
+    console.log(`    overhead (client − floor): ${overheadLine(overheadCompleted)}`)
+    console.log(`    the same in one request:  ${fmt(clientOneRequest)}`)
+    console.log(`    overhead (client − floor): ${overheadLine(overheadOneRequest)}`)
     console.log(`    host submit→running:      ${fmt(result.hostRunning)}`)
     console.log(`    host submit→completed:    ${fmt(result.hostCompleted)}`)
-    console.log(`    overhead (client − floor): ${overheadLine(overheadCompleted)}`)
     return result
   } finally {
     await cluster.close()

@@ -4,9 +4,13 @@
  * changes; nothing polls. The answer holds every task, or with `changedOnly` only those whose
  * status differs from `known`. With `finalOnly`, only a task's end counts as a change.
  *
+ * It also holds the answer of a submit that waits (`POST /tasks/submit-and-wait`) until the new
+ * tasks have ended: the client learns their end without a request of its own to wait with.
+ *
  * @since 0.1.0
  */
-import { isFinal, NotFound, type Task, type TaskStatus, type WaitRequest } from "@hakuriver/sdk"
+import { isFinal, NotFound, type Task, type TaskId, type TaskStatus, WaitRequest } from "@hakuriver/sdk"
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -22,8 +26,28 @@ import { type TaskChange, TaskEvents } from "./TaskEvents.js"
  */
 export class Waiter extends Context.Tag("@hakuriver/host/Waiter")<
   Waiter,
-  { readonly wait: (request: WaitRequest) => Effect.Effect<ReadonlyArray<Task>, NotFound> }
+  {
+    readonly wait: (request: WaitRequest) => Effect.Effect<ReadonlyArray<Task>, NotFound>
+    /**
+     * The tasks (in the given order) once every one is final, or as they stand after `timeoutMs`:
+     * the hold of a submit that waits (`POST /tasks/submit-and-wait`).
+     */
+    readonly untilFinal: (
+      taskIds: ReadonlyArray<TaskId>,
+      timeoutMs: number
+    ) => Effect.Effect<ReadonlyArray<Task>, NotFound>
+  }
 >() {}
+
+/** The tasks of `ids`, in that order, from those at hand and those just read. */
+const inOrder = (
+  ids: ReadonlyArray<string>,
+  atHand: ReadonlyMap<string, Task>,
+  read: ReadonlyArray<Task>
+): Array<Task> => {
+  const byId = new Map<string, Task>([...atHand, ...read.map((t) => [t.taskId, t] as const)])
+  return ids.flatMap((id) => Option.toArray(Option.fromNullable(byId.get(id))))
+}
 
 /** Above this many tasks, an answer gathers the changes of a short window first. */
 const gatherAbove = 32
@@ -67,9 +91,7 @@ const make = Effect.gen(function* () {
     const answer = Effect.gen(function* () {
       const shown = request.changedOnly === true ? ids.filter(differs) : ids
       const unread = shown.filter((id) => !ended.has(id))
-      const tasks = unread.length === 0 ? [] : yield* store.getTasks(unread)
-      const byId = new Map<string, Task>([...ended, ...tasks.map((t) => [t.taskId, t] as const)])
-      return shown.flatMap((id) => Option.toArray(Option.fromNullable(byId.get(id))))
+      return inOrder(shown, ended, unread.length === 0 ? [] : yield* store.getTasks(unread))
     })
 
     if (unfinished === 0 || ids.some(differs)) return yield* answer
@@ -93,7 +115,32 @@ const make = Effect.gen(function* () {
     return yield* answer
   }, Effect.scoped)
 
-  return Waiter.of({ wait })
+  const untilFinal = Effect.fn("Waiter.untilFinal")(function* (
+    taskIds: ReadonlyArray<TaskId>,
+    timeoutMs: number
+  ) {
+    const start = yield* Clock.currentTimeMillis
+    // each round follows the tasks not yet final and answers with those that ended
+    const ended = new Map<string, Task>()
+    for (;;) {
+      const [head, ...tail] = taskIds.filter((id) => !ended.has(id))
+      const left = Math.ceil(timeoutMs - ((yield* Clock.currentTimeMillis) - start))
+      if (head === undefined || left <= 0) break
+      const request = new WaitRequest({
+        taskIds: [head, ...tail],
+        timeoutMs: left,
+        changedOnly: true,
+        finalOnly: true
+      })
+      const changed = yield* wait(request)
+      if (changed.length === 0) break // the time ran out
+      for (const task of changed) ended.set(task.taskId, task)
+    }
+    const open = taskIds.filter((id) => !ended.has(id))
+    return inOrder(taskIds, ended, open.length === 0 ? [] : yield* store.getTasks(open))
+  })
+
+  return Waiter.of({ wait, untilFinal })
 })
 
 /** @category layers */

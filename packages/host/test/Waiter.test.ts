@@ -158,4 +158,39 @@ describe("Waiter (long-poll)", () => {
         expect(yield* Fiber.join(idle)).toEqual([])
       }).pipe(Effect.provide(live))
   )
+
+  it.scoped(
+    "untilFinal answers once every task has ended, or with the tasks as they stand at its timeout",
+    () =>
+      Effect.gen(function* () {
+        const { store, waiter, ids } = yield* withTasks(3)
+        const [a, b, c] = ids as [TaskId, TaskId, TaskId]
+        const settle = Effect.repeatN(Effect.yieldNow(), 50)
+
+        // one end is not the answer: it holds until the last of the tasks has ended
+        const holding = yield* Effect.fork(waiter.untilFinal([a, b], 30_000))
+        yield* settle
+        yield* store.transition(b, "killed", "t1")
+        yield* settle
+        expect(Option.isNone(yield* Fiber.poll(holding))).toBe(true)
+        yield* store.transition(a, "assigning", "t2", { node: NodeName.make("n1") })
+        yield* settle
+        expect(Option.isNone(yield* Fiber.poll(holding))).toBe(true)
+        yield* store.transition(a, "killed", "t3")
+        const answer = yield* Fiber.join(holding)
+        expect(answer.map((t) => [t.taskId, t.status])).toEqual([
+          [a, "killed"],
+          [b, "killed"]
+        ])
+
+        // at the timeout: the ended tasks and the others as they are, in the order asked
+        const timed = yield* Effect.fork(waiter.untilFinal([c, a], 5_000))
+        yield* timerSet
+        yield* TestClock.adjust("5 seconds")
+        expect((yield* Fiber.join(timed)).map((t) => [t.taskId, t.status])).toEqual([
+          [c, "pending"],
+          [a, "killed"]
+        ])
+      }).pipe(Effect.provide(live))
+  )
 })

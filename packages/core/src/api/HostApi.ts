@@ -5,8 +5,9 @@
  * Routes (all JSON):
  * - runners: `POST /nodes/register`, `POST /nodes/:name/heartbeat`, `POST /tasks/:id/status`,
  *   `POST /tasks/status` (several reports at once)
- * - clients: `POST /tasks`, `GET /tasks`, `GET /tasks/:id`, `POST /tasks/wait`,
- *   `POST /tasks/:id/kill|pause|resume`, `GET /tasks/:id/logs`, `GET /nodes`, `GET /health`
+ * - clients: `POST /tasks`, `POST /tasks/submit-and-wait`, `GET /tasks`, `GET /tasks/:id`,
+ *   `POST /tasks/wait`, `POST /tasks/:id/kill|pause|resume`, `GET /tasks/:id/logs`, `GET /nodes`,
+ *   `GET /health`
  * - environments: `/docker/containers…`, `/docker/tars…` (the terminal is a WebSocket at
  *   `/docker/containers/:env/shell`, outside this typed contract)
  *
@@ -40,6 +41,8 @@ import {
   RegisterResponse,
   StatusReportOutcome,
   StatusReports,
+  SubmitAndWaitQuery,
+  SubmitAndWaitResponse,
   SubmitResponse,
   TarballInfo,
   TarProgress,
@@ -86,6 +89,13 @@ export class TasksGroup extends HttpApiGroup.make("tasks")
     HttpApiEndpoint.post("submit", "/tasks")
       .setPayload(TaskSpec.annotations(strict))
       .addSuccess(SubmitResponse)
+      .addError(BadRequest)
+  )
+  .add(
+    HttpApiEndpoint.post("submitAndWait", "/tasks/submit-and-wait")
+      .setPayload(TaskSpec.annotations(strict))
+      .setUrlParams(SubmitAndWaitQuery)
+      .addSuccess(SubmitAndWaitResponse)
       .addError(BadRequest)
   )
   .add(

@@ -15,7 +15,7 @@ import {
   TaskStatus
 } from "../domain/index.js"
 import { ExecutorKind } from "../domain/Node.js"
-import { StatusUpdate } from "../domain/Task.js"
+import { StatusUpdate, Task } from "../domain/Task.js"
 import { TaskSpec } from "../domain/TaskSpec.js"
 
 /** A target of a submission that was refused, and why. @category models */
@@ -67,6 +67,29 @@ export class SubmitResponse extends Schema.Class<SubmitResponse>("SubmitResponse
 
 const IntFromString = Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegative())
 
+/** The longest a host holds an answer for a change: a long-poll `wait`, a submit that waits. */
+export const maxHoldMs = 60_000
+
+/**
+ * Query of `POST /tasks/submit-and-wait`: how long the host holds its answer for the tasks to
+ * end (default 30 s, at most 60 s).
+ * @category models
+ */
+export const SubmitAndWaitQuery = Schema.Struct({
+  waitMs: Schema.optional(IntFromString.pipe(Schema.lessThanOrEqualTo(maxHoldMs)))
+})
+
+/**
+ * The answer of a submit that waits: the submission and its tasks as they stand when the host
+ * answered — every one final, unless `waitMs` ran out first. In `taskIds` order.
+ * @category models
+ */
+export class SubmitAndWaitResponse extends SubmitResponse.extend<SubmitAndWaitResponse>(
+  "SubmitAndWaitResponse"
+)({
+  tasks: Schema.Array(Task)
+}) {}
+
 /** Filters of `GET /tasks`. Statuses are comma separated. @category models */
 export const TaskQuery = Schema.Struct({
   status: Schema.optional(Schema.String),
@@ -84,7 +107,7 @@ export const TaskQuery = Schema.Struct({
 export class WaitRequest extends Schema.Class<WaitRequest>("WaitRequest")({
   taskIds: Schema.NonEmptyArray(TaskId).pipe(Schema.maxItems(10_000)),
   known: Schema.optionalWith(Schema.Record({ key: TaskId, value: TaskStatus }), { default: () => ({}) }),
-  timeoutMs: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 60_000)), { default: () => 30_000 }),
+  timeoutMs: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, maxHoldMs)), { default: () => 30_000 }),
   /**
    * Answer only the tasks whose status differs from `known` (none at the timeout), instead of
    * all of them: a client following thousands of tasks then moves O(changes) per answer.

@@ -15,7 +15,16 @@ import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import { HostApi } from "../api/HostApi.js"
-import type { HealthReport, LogChunk, LogStream, NodeView, Ping, SubmitResponse } from "../api/models.js"
+import {
+  type HealthReport,
+  type LogChunk,
+  type LogStream,
+  maxHoldMs,
+  type NodeView,
+  type Ping,
+  SubmitAndWaitResponse,
+  type SubmitResponse
+} from "../api/models.js"
 import { BatchId, NodeName, TaskId } from "../domain/ids.js"
 import type { Task } from "../domain/Task.js"
 import { isFinal, type TaskStatus } from "../domain/TaskStatus.js"
@@ -111,6 +120,15 @@ export declare namespace HakuRiverClient {
     ) => Effect.Effect<SubmitResponse, HakuRiverFailure>
     /** One task. */
     readonly status: (id: string) => Effect.Effect<Task, HakuRiverFailure>
+    /**
+     * Submits like `submit` and waits like `wait`, in one request for a task that ends within a
+     * long-poll (`pollInterval`): the host holds its answer until the tasks end. Resolves with
+     * the submission and its final tasks (in `taskIds` order).
+     */
+    readonly submitAndWait: <R = never>(
+      request: SubmitRequest,
+      options?: WaitEffectOptions<R>
+    ) => Effect.Effect<SubmitAndWaitResponse, HakuRiverFailure, R>
     /** Waits until every task is final (long-polls the host) and returns them in the given order. */
     readonly wait: <R = never>(
       ids: ReadonlyArray<string>,
@@ -185,8 +203,6 @@ const decodeNode = (name: string) =>
     Effect.mapError(() => hakuRiverError("BadRequest", `invalid node name ${JSON.stringify(name)}`))
   )
 
-const maxPollSeconds = 60
-
 const make = (connection: Connection) =>
   Effect.gen(function* () {
     const api = yield* makeApi(connection)
@@ -219,16 +235,20 @@ const make = (connection: Connection) =>
         return yield* call(api.tasks[action]({ path: { id: taskId } }))
       })
 
-    const wait = <R = never>(ids: ReadonlyArray<string>, options: WaitEffectOptions<R> = {}) =>
+    /**
+     * Long-polls the host until every task is final, starting from the tasks in `latest` (none,
+     * or those a submit that waits answered with); `latest` ends up holding them all.
+     */
+    const follow = <R>(
+      taskIds: ReadonlyArray<TaskId>,
+      latest: Map<TaskId, Task>,
+      options: WaitEffectOptions<R>
+    ) =>
       Effect.gen(function* () {
-        const taskIds = yield* Effect.forEach(ids, decodeId)
-        if (taskIds.length === 0) return [] as ReadonlyArray<Task>
-        const seconds = Math.min(Math.max(options.pollInterval ?? 30, 0), maxPollSeconds)
-        const timeoutMs = Math.round(seconds * 1000)
+        const timeoutMs = holdMs(options)
         // each round asks only about the unfinished tasks and gets back only those that changed;
         // without onUpdate, only their ends matter, so the host answers only when one ends
         const finalOnly = options.onUpdate === undefined
-        const latest = new Map<TaskId, Task>()
         for (;;) {
           const open = taskIds.filter((id) => {
             const task = latest.get(id)
@@ -251,7 +271,26 @@ const make = (connection: Connection) =>
             yield* options.onUpdate(orderBy(taskIds, [...latest.values()]))
           }
         }
+      })
+
+    const wait = <R = never>(ids: ReadonlyArray<string>, options: WaitEffectOptions<R> = {}) =>
+      Effect.gen(function* () {
+        const taskIds = yield* Effect.forEach(ids, decodeId)
+        if (taskIds.length === 0) return [] as ReadonlyArray<Task>
+        return yield* follow(taskIds, new Map(), options)
       }).pipe(Effect.withSpan("HakuRiverClient.wait"))
+
+    const submitAndWait = <R = never>(request: SubmitRequest, options: WaitEffectOptions<R> = {}) =>
+      Effect.gen(function* () {
+        const payload = yield* toTaskSpec(request)
+        // the host holds its answer until the tasks end (or the hold runs out): a short task's
+        // submit and end are one request
+        const held = yield* call(api.tasks.submitAndWait({ payload, urlParams: { waitMs: holdMs(options) } }))
+        const latest = new Map(held.tasks.map((t) => [t.taskId, t] as const))
+        if (options.onUpdate !== undefined) yield* options.onUpdate(orderBy(held.taskIds, held.tasks))
+        const tasks = yield* follow(held.taskIds, latest, options)
+        return new SubmitAndWaitResponse({ ...held, tasks }, true)
+      }).pipe(Effect.withSpan("HakuRiverClient.submitAndWait"))
 
     const readLog = Effect.fn("HakuRiverClient.readLog")(function* (
       id: string,
@@ -328,6 +367,7 @@ const make = (connection: Connection) =>
       api,
       submit,
       submitBatch,
+      submitAndWait,
       status,
       wait,
       kill: control("kill"),
@@ -342,6 +382,10 @@ const make = (connection: Connection) =>
       ping
     })
   })
+
+/** How long one long-poll may last, in milliseconds (`pollInterval` seconds, at most 60). */
+const holdMs = (options: { readonly pollInterval?: number | undefined }): number =>
+  Math.min(Math.round(Math.max(options.pollInterval ?? 30, 0) * 1000), maxHoldMs)
 
 const orderBy = (ids: ReadonlyArray<TaskId>, tasks: ReadonlyArray<Task>): ReadonlyArray<Task> => {
   const byId = new Map(tasks.map((t) => [t.taskId as string, t]))

@@ -9,12 +9,24 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
-import type { HealthReport, LogStream, NodeView, Ping, SubmitResponse } from "../api/models.js"
+import type {
+  HealthReport,
+  LogStream,
+  NodeView,
+  Ping,
+  SubmitAndWaitResponse,
+  SubmitResponse
+} from "../api/models.js"
 import type { Task } from "../domain/Task.js"
 import type { ConnectOptions } from "./Connection.js"
 import { resolveConnection } from "./Connection.js"
 import * as DockerEnvs from "./docker.js"
-import { HakuRiverClient, type HostApiClient, type TaskFilter } from "./HakuRiverClient.js"
+import {
+  HakuRiverClient,
+  type HostApiClient,
+  type TaskFilter,
+  type WaitEffectOptions
+} from "./HakuRiverClient.js"
 import { HakuRiverError, type HakuRiverFailure, hakuRiverError } from "./HakuRiverError.js"
 import type { SubmitRequest } from "./SubmitRequest.js"
 import * as ClientHttp from "./clientHttp.js"
@@ -53,6 +65,12 @@ export interface PromiseClient {
   readonly submit: (request: SubmitRequest) => Promise<SubmitResponse>
   /** Submits several requests as ONE batch (a sweep): one batch id for all their tasks. */
   readonly submitBatch: (requests: ReadonlyArray<SubmitRequest>) => Promise<SubmitResponse>
+  /**
+   * Submits like `submit`, then waits like `wait`: the host holds its answer until the tasks end,
+   * so a task that ends within a long-poll costs one request. Resolves with the submission and
+   * its final tasks (in `taskIds` order).
+   */
+  readonly submitAndWait: (request: SubmitRequest, options?: WaitOptions) => Promise<SubmitAndWaitResponse>
   /** One task. */
   readonly status: (id: string) => Promise<Task>
   /** Resolves with the final tasks (in the given order) once every one of them is final. */
@@ -103,6 +121,12 @@ export interface DockerCalls {
   /** Packages the container of `env` as a new tarball; `onProgress` sees the bytes written. */
   readonly createTar: (env: string, options?: DockerEnvs.CreateTarOptions) => Promise<DockerEnvs.TarballInfo>
 }
+
+/** The Effect client's wait options for a promise client's. */
+const waitEffectOptions = ({ onUpdate, pollInterval }: WaitOptions): WaitEffectOptions => ({
+  pollInterval,
+  onUpdate: onUpdate === undefined ? undefined : (tasks) => Effect.sync(() => onUpdate(tasks))
+})
 
 /** Runs an effect, rejecting with its {@link HakuRiverError} (never a wrapped fiber failure). */
 const toPromise = <A>(effect: Effect.Effect<A, HakuRiverFailure>): Promise<A> =>
@@ -180,15 +204,10 @@ export const connect = (options: ConnectOptions = {}): PromiseClient => {
     submit: (request) => use((c) => c.submit(request)),
     submitBatch: (requests) => use((c) => c.submitBatch(requests)),
     status: (id) => use((c) => c.status(id)),
-    wait: (ids, options = {}) => {
-      const { onUpdate } = options
-      return use((c) =>
-        c.wait(typeof ids === "string" ? [ids] : ids, {
-          pollInterval: options.pollInterval,
-          onUpdate: onUpdate === undefined ? undefined : (tasks) => Effect.sync(() => onUpdate(tasks))
-        })
-      )
-    },
+    submitAndWait: (request, options = {}) =>
+      use((c) => c.submitAndWait(request, waitEffectOptions(options))),
+    wait: (ids, options = {}) =>
+      use((c) => c.wait(typeof ids === "string" ? [ids] : ids, waitEffectOptions(options))),
     kill: (id) => use((c) => c.kill(id)),
     pause: (id) => use((c) => c.pause(id)),
     resume: (id) => use((c) => c.resume(id)),

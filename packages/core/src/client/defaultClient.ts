@@ -36,6 +36,17 @@ export const submit = (request: SubmitRequest) => client().submit(request)
 export const submitBatch = (requests: ReadonlyArray<SubmitRequest>) => client().submitBatch(requests)
 
 /**
+ * Submits a task (one per target) to the default cluster and waits until every one is final; a
+ * task that ends within a long-poll costs one request. Resolves with the submission and its final
+ * tasks.
+ * @category calls
+ * @example
+ * const { tasks, failedTargets } = await submitAndWait({ command: ["hostname"], targets: ["node1", "node2"] })
+ */
+export const submitAndWait = (request: SubmitRequest, options?: WaitOptions) =>
+  client().submitAndWait(request, options)
+
+/**
  * One task of the default cluster.
  * @category calls
  */

@@ -1,10 +1,11 @@
 /**
- * The `tasks` group of HostApi: submit, list, get, wait, kill/pause/resume and logs.
+ * The `tasks` group of HostApi: submit (and submit-and-wait), list, get, wait, kill/pause/resume
+ * and logs.
  *
  * @since 0.1.0
  */
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
-import { BadRequest, HostApi, NotFound, TaskStatus } from "@hakuriver/sdk"
+import { BadRequest, HostApi, NotFound, SubmitAndWaitResponse, TaskStatus } from "@hakuriver/sdk"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
@@ -42,6 +43,14 @@ export const TasksHttpLive = HttpApiBuilder.group(HostApi, "tasks", (handlers) =
     const logs = yield* Logs
     return handlers
       .handle("submit", ({ payload }) => submission.submit(payload))
+      .handle("submitAndWait", ({ payload, urlParams }) =>
+        Effect.gen(function* () {
+          const submitted = yield* submission.submit(payload)
+          // the tasks exist: they were just submitted
+          const tasks = yield* Effect.orDie(waiter.untilFinal(submitted.taskIds, urlParams.waitMs ?? 30_000))
+          return new SubmitAndWaitResponse({ ...submitted, tasks }, true)
+        })
+      )
       .handle("submitBatch", ({ payload }) => submission.submitMany(payload.tasks))
       .handle("list", ({ urlParams }) =>
         Effect.gen(function* () {
