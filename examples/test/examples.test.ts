@@ -52,13 +52,14 @@ const example = (name: string, args: ReadonlyArray<string> = []) =>
   })
 
 describe("examples against an embedded cluster", () => {
-  it("submit-and-wait.ts: submit, wait, logs from the top-level calls", async () => {
+  it("submit-and-wait.ts: submit, wait, logs, submitAndWait from the top-level calls", async () => {
     const run = await example("submit-and-wait.ts")
     expect(run.stderr).toBe("")
     expect(run.code).toBe(0)
     expect(run.stdout).toMatch(/^submitted task \d+ \(batch \d+\)$/m)
     expect(run.stdout).toMatch(/^finished: completed, exit code 0, on /m)
     expect(run.stdout).toMatch(/^output: hello from .+, GREETING=hi$/m)
+    expect(run.stdout).toMatch(/^in one call: task \d+ failed, exit code 3$/m)
   }, 120_000)
 
   it("sweep.ts: 6 runs from two spans, in hakurun order, one batch, all completed", async () => {
