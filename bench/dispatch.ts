@@ -21,7 +21,7 @@ import { cluster as twoProcesses, up } from "./lib/cluster.js"
 import { containerGone, dockerOnce, dockerReady, prepareBenchEnv } from "./lib/dockerFloor.js"
 import { timedSpawn } from "./lib/floor.js"
 import { fmt, overhead, type Summary, summarize } from "./lib/stats.js"
-import { type WarmUp, warmUp } from "./lib/warmUp.js"
+import { submitThrough, type WarmUp, type Way, warmUp } from "./lib/warmUp.js"
 
 /**
  * Where host and runner run: both in one `hakuriver up` (the embedded default, one event loop for
@@ -29,10 +29,7 @@ import { type WarmUp, warmUp } from "./lib/warmUp.js"
  */
 export type Topology = "embedded" | "two processes"
 
-/** How the client learns a task's end: it submits and then long-polls with `wait`, or its submit waits. */
-export type Way = "one request" | "submit, then wait"
-
-const wayOrder = ["submit, then wait", "one request"] as const
+const wayOrder: readonly [Way, Way] = ["submit, then wait", "one request"]
 
 export interface DispatchResult {
   readonly executor: "process" | "docker"
@@ -87,13 +84,7 @@ export const dispatch = async (
     /** One task of ours: a submit that waits (one request), or a submit and then a `wait`. */
     const oursOnce = async (way: Way): Promise<{ readonly ms: number; readonly taskId: string }> => {
       const t0 = performance.now()
-      const taskIds =
-        way === "one request"
-          ? (await client.submitAndWait({ command, container })).taskIds
-          : await client.submit({ command, container }).then(async ({ taskIds }) => {
-              await client.wait(taskIds)
-              return taskIds
-            })
+      const { taskIds } = await submitThrough(client, { command, container }, way)
       const elapsed = performance.now() - t0
       if (executor === "docker") await containerGone(taskIds[0]!)
       return { ms: elapsed, taskId: taskIds[0]! }

@@ -7,8 +7,22 @@
  * latency and throughput sections measure warm processes, after these tasks, and print what the
  * same processes did cold too (RESULTS.md, change 66).
  */
-import type { PromiseClient } from "@hakuriver/sdk"
+import type { PromiseClient, SubmitRequest, Task } from "@hakuriver/sdk"
 import { pool } from "./floor.js"
+
+/** How the client learns a task's end: it submits and then long-polls with `wait`, or its submit waits. */
+export type Way = "one request" | "submit, then wait"
+
+/** One submission, its end learnt `way`: the task ids and the final tasks. */
+export const submitThrough = async (
+  client: PromiseClient,
+  request: SubmitRequest,
+  way: Way
+): Promise<{ readonly taskIds: ReadonlyArray<string>; readonly tasks: ReadonlyArray<Task> }> => {
+  if (way === "one request") return client.submitAndWait(request)
+  const { taskIds } = await client.submit(request)
+  return { taskIds, tasks: await client.wait(taskIds) }
+}
 
 /** What the warm-up's own tasks took: the cluster's cold rate. */
 export interface WarmUp {
@@ -29,11 +43,8 @@ export const warmUp = async (
   concurrency = 8
 ): Promise<WarmUp> => {
   const ms = await pool(tasks, concurrency, async (i) => {
-    const request = { command: ["true"], container }
-    const done =
-      i % 2 === 0
-        ? (await client.submitAndWait(request)).tasks
-        : await client.wait((await client.submit(request)).taskIds)
+    const way = i % 2 === 0 ? "one request" : "submit, then wait"
+    const { tasks: done } = await submitThrough(client, { command: ["true"], container }, way)
     const bad = done.find((t) => t.status !== "completed")
     if (bad !== undefined) throw new Error(`a warm-up task ended ${bad.status}: ${bad.error}`)
   })

@@ -1,13 +1,14 @@
 /**
  * A submit that waits (`POST /tasks/submit-and-wait`, the SDK's `submitAndWait`): the host holds
  * its answer until the new tasks have ended, or answers them as they stand when the hold runs out;
- * the SDK then goes on waiting with long-polls. A host and a real runner (process executor).
+ * the SDK then goes on waiting with long-polls. A host and a real runner (process executor), with
+ * a token.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Runner } from "@hakuriver/runner"
 import { connect, isFinal, type Task } from "@hakuriver/sdk"
-import { Effect, Layer } from "effect"
-import { eventually, spec, startHost, tempDir, testConfig } from "./support/harness.js"
+import { Effect } from "effect"
+import { send, startCluster, token } from "./securityCluster.js"
+import { spec, tempDir } from "./support/harness.js"
 
 const node = process.execPath
 /** A task that runs about `ms` milliseconds. */
@@ -20,20 +21,7 @@ describe("submit and wait", () => {
       Effect.scoped(
         Effect.gen(function* () {
           const dir = yield* tempDir
-          const { url, client } = yield* startHost(testConfig(dir))
-          const runnerConfig = testConfig(dir, {
-            runner: { executor: "process" },
-            network: {
-              host_port: Number(new URL(url).port),
-              host_reachable_address: "127.0.0.1",
-              runner_bind_ip: "127.0.0.1",
-              runner_address: "127.0.0.1",
-              runner_port: 0,
-              runner_name: "r1"
-            }
-          })
-          yield* Layer.build(Runner.layer(runnerConfig)).pipe(Effect.orDie)
-          yield* eventually(client.cluster.nodes(), (ns) => ns.some((n) => n.status === "online"))
+          const { url, client } = yield* startCluster(dir)
 
           // a task that ends within the hold: its end is the answer of its submit
           const quick = yield* client.tasks.submitAndWait({
@@ -57,20 +45,18 @@ describe("submit and wait", () => {
           expect(isFinal(held.tasks[0]!.status)).toBe(false)
 
           // a hold above the longest long-poll is refused with a JSON body
-          const refused = yield* Effect.promise(() =>
-            fetch(`${url}/tasks/submit-and-wait?waitMs=60001`, {
-              method: "POST",
-              headers: { "content-type": "application/json" },
-              body: JSON.stringify({ command: ["true"], container: "NULL" })
-            })
-          )
+          const refused = yield* send(`${url}/tasks/submit-and-wait?waitMs=60001`, {
+            method: "POST",
+            auth: token,
+            body: JSON.stringify({ command: ["true"], container: "NULL" })
+          })
           expect(refused.status).toBe(400)
-          expect(JSON.stringify(yield* Effect.promise(() => refused.json()))).toContain("60000")
+          expect(JSON.stringify(refused.body)).toContain("60000")
 
           // the SDK: the hold (0.2 s) runs out, then it waits on until the task's end
           const seen: Array<ReadonlyArray<Task["status"]>> = []
           const done = yield* Effect.promise(() =>
-            connect({ url }).submitAndWait(
+            connect({ url, token }).submitAndWait(
               { command: runsFor(1_000), container: "NULL" },
               { pollInterval: 0.2, onUpdate: (tasks) => seen.push(tasks.map((t) => t.status)) }
             )

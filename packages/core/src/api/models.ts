@@ -70,6 +70,9 @@ const IntFromString = Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegat
 /** The longest a host holds an answer for a change: a long-poll `wait`, a submit that waits. */
 export const maxHoldMs = 60_000
 
+/** How long a host holds such an answer when the request does not say. */
+export const defaultHoldMs = 30_000
+
 /**
  * Query of `POST /tasks/submit-and-wait`: how long the host holds its answer for the tasks to
  * end (default 30 s, at most 60 s).
@@ -107,7 +110,9 @@ export const TaskQuery = Schema.Struct({
 export class WaitRequest extends Schema.Class<WaitRequest>("WaitRequest")({
   taskIds: Schema.NonEmptyArray(TaskId).pipe(Schema.maxItems(10_000)),
   known: Schema.optionalWith(Schema.Record({ key: TaskId, value: TaskStatus }), { default: () => ({}) }),
-  timeoutMs: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, maxHoldMs)), { default: () => 30_000 }),
+  timeoutMs: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, maxHoldMs)), {
+    default: () => defaultHoldMs
+  }),
   /**
    * Answer only the tasks whose status differs from `known` (none at the timeout), instead of
    * all of them: a client following thousands of tasks then moves O(changes) per answer.

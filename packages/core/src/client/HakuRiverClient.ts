@@ -18,6 +18,7 @@ import { HostApi } from "../api/HostApi.js"
 import {
   type HealthReport,
   type LogChunk,
+  defaultHoldMs,
   type LogStream,
   maxHoldMs,
   type NodeView,
@@ -385,7 +386,9 @@ const make = (connection: Connection) =>
 
 /** How long one long-poll may last, in milliseconds (`pollInterval` seconds, at most 60). */
 const holdMs = (options: { readonly pollInterval?: number | undefined }): number =>
-  Math.min(Math.round(Math.max(options.pollInterval ?? 30, 0) * 1000), maxHoldMs)
+  options.pollInterval === undefined
+    ? defaultHoldMs
+    : Math.min(Math.round(Math.max(options.pollInterval, 0) * 1000), maxHoldMs)
 
 const orderBy = (ids: ReadonlyArray<TaskId>, tasks: ReadonlyArray<Task>): ReadonlyArray<Task> => {
   const byId = new Map(tasks.map((t) => [t.taskId as string, t]))

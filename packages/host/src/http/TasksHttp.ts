@@ -5,7 +5,14 @@
  * @since 0.1.0
  */
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
-import { BadRequest, HostApi, NotFound, SubmitAndWaitResponse, TaskStatus } from "@hakuriver/sdk"
+import {
+  BadRequest,
+  defaultHoldMs,
+  HostApi,
+  NotFound,
+  SubmitAndWaitResponse,
+  TaskStatus
+} from "@hakuriver/sdk"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
@@ -47,7 +54,9 @@ export const TasksHttpLive = HttpApiBuilder.group(HostApi, "tasks", (handlers) =
         Effect.gen(function* () {
           const submitted = yield* submission.submit(payload)
           // the tasks exist: they were just submitted
-          const tasks = yield* Effect.orDie(waiter.untilFinal(submitted.taskIds, urlParams.waitMs ?? 30_000))
+          const tasks = yield* Effect.orDie(
+            waiter.untilFinal(submitted.taskIds, urlParams.waitMs ?? defaultHoldMs)
+          )
           return new SubmitAndWaitResponse({ ...submitted, tasks }, true)
         })
       )
