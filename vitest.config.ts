@@ -15,6 +15,8 @@ export default defineConfig({
       project("runner", ["packages/runner/test/**/*.test.ts"]),
       project("cli", ["packages/cli/test/**/*.test.ts"]),
       project("examples", ["examples/test/**/*.test.ts"]),
+      // the benchmark's own logic (not its timings: those are `npm run bench`)
+      project("bench", ["bench/test/**/*.test.ts"]),
       // real faults (SIGKILL, a private dockerd stopped, full disks, network partitions): one file at a time
       project("faults", ["test/faults/**/*.test.ts"], { poolOptions: { forks: { singleFork: true } } })
     ]

@@ -1,7 +1,8 @@
 /**
  * `npm run bench [-- --quick] [-- --only NAME,...]`: every benchmark prints its figures next to a
  * floor measured in the same run, and the whole run is written as JSON to bench/results/.
- * The last full run is kept as bench/results/full.json for comparison.
+ * The last full run is kept as bench/results/full.json for comparison; every run ends with where
+ * it stands against issue #7's targets, beside that run's figures (lib/standing.ts).
  */
 import { execFileSync } from "node:child_process"
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
@@ -15,6 +16,7 @@ import { opsPerTask } from "./opsPerTask.js"
 import { pairedClusters, pairedRunners } from "./pairedBuilds.js"
 import { placementRound } from "./placementRound.js"
 import { cliPath, removeTempDirs } from "./lib/cluster.js"
+import { failed, formatStanding, fromJson, standing } from "./lib/standing.js"
 import { throughput } from "./throughput.js"
 import { timeline } from "./timeline.js"
 
@@ -91,6 +93,12 @@ const results: Record<string, unknown> = {
   machine: { cores: cpus().length, memoryGB: Math.round(totalmem() / 1e9), node: process.version }
 }
 
+const dir = fileURLToPath(new URL("./results/", import.meta.url))
+/** The last full run, read before this run may replace it: the standing's "before". */
+const before = existsSync(`${dir}full.json`)
+  ? fromJson(JSON.parse(readFileSync(`${dir}full.json`, "utf8")) as Record<string, unknown>)
+  : undefined
+
 const section = async (name: string, f: () => Promise<unknown>) => {
   if (!want(name)) return
   console.log(`\n## ${name}`)
@@ -140,18 +148,13 @@ if (only?.has("paired-clusters") === true)
 await section("footprint", () => footprint(sizes.footprint, sizes.idleSeconds, sizes.settleSeconds))
 
 removeTempDirs()
-const dir = fileURLToPath(new URL("./results/", import.meta.url))
+const rows = standing(fromJson(results), before)
+console.log(`\n## where we stand${quick ? " (quick sizes: few samples, small grids)" : ""}`)
+console.log(formatStanding(rows, before))
+results.standing = rows
 mkdirSync(dir, { recursive: true })
 const file = `${dir}${quick ? "quick" : "full"}-latest.json`
 writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`)
 if (!quick && only === undefined) writeFileSync(`${dir}full.json`, `${JSON.stringify(results, null, 2)}\n`)
-const previous = `${dir}full.json`
-if (quick && existsSync(previous)) {
-  const prev = JSON.parse(readFileSync(previous, "utf8")) as { commit?: string; date?: string }
-  console.log(`\n(last full run to compare with: ${prev.commit} of ${prev.date}, bench/results/full.json)`)
-}
 console.log(`\nwrote ${file}`)
-const failed = Object.values(results).filter(
-  (v) => typeof v === "object" && v !== null && "error" in v
-).length
-process.exit(failed > 0 ? 1 : 0)
+process.exit(Object.values(results).some(failed) ? 1 : 0)
