@@ -491,11 +491,14 @@ const make = Effect.gen(function* () {
     sql
       .withTransaction(
         Effect.gen(function* () {
-          const rows = yield* sql<{ m: number | null }>`SELECT MAX(seq) AS m FROM tasks`
-          const last = Number(rows[0]?.m ?? 0)
-          const first = Math.max(last + 1, nowMs * 1000)
-          const batchId = BatchId.make(String(first))
-          yield* sql`INSERT INTO batches (batch_id, submitted_at, task_count) VALUES (${batchId}, ${now}, ${drafts.length})`
+          // ids count up from the clock in µs, and past the last id: the batch takes the first,
+          // read and written in one statement (the clock is cast, as it may be bound as a REAL)
+          const rows = yield* sql<{ batch_id: string }>`INSERT INTO batches (batch_id, submitted_at, task_count)
+                       SELECT CAST(MAX(COALESCE(MAX(seq), 0) + 1, CAST(${nowMs * 1000} AS INTEGER)) AS TEXT),
+                         ${now}, ${drafts.length} FROM tasks
+                       RETURNING batch_id`
+          const batchId = BatchId.make(rows[0]!.batch_id)
+          const first = Number(batchId)
           const tasks: Array<Task> = []
           for (const [i, d] of drafts.entries()) {
             const seq = first + i

@@ -60,7 +60,9 @@ describe("Store (SQLite file)", () => {
       )
       expect(first.tasks.map((t) => t.batchId)).toEqual([first.batchId, first.batchId])
       const [a, b] = first.tasks.map((t) => t.taskId)
-      expect(BigInt(b ?? "0")).toBeGreaterThan(BigInt(a ?? "0"))
+      // the first id is the clock in µs, the batch's id is its first task's
+      expect([a, b]).toEqual(["1000000", "1000001"])
+      expect(first.batchId).toBe("1000000")
       // reopen: the same rows come back, and a submission with an earlier clock still gets larger ids
       const again = yield* withStore(
         file,
@@ -68,7 +70,8 @@ describe("Store (SQLite file)", () => {
           const s = yield* Store.Store
           const read = yield* s.getTask(a ?? "")
           const next = yield* s.submit([draft], logs, "2025-01-01T00:00:00.000Z", 1)
-          return { read, next }
+          const clock = yield* s.submit([draft], logs, "2026-11-27T00:00:00.123Z", 1_795_996_800_123)
+          return { read, next, clock }
         })
       )
       const read = Option.getOrThrow(again.read)
@@ -78,8 +81,11 @@ describe("Store (SQLite file)", () => {
         node: null,
         stdoutPath: logs(a as TaskId).stdout
       })
-      expect(BigInt(again.next.tasks[0]?.taskId ?? "0")).toBeGreaterThan(BigInt(b ?? "0"))
-      expect(again.next.batchId).not.toBe(first.batchId)
+      expect(again.next.tasks[0]?.taskId).toBe("1000002")
+      expect(again.next.batchId).toBe("1000002")
+      // a real clock: an id of 16 digits, written as an integer
+      expect(again.clock.tasks[0]?.taskId).toBe("1795996800123000")
+      expect(again.clock.batchId).toBe("1795996800123000")
     })
   )
 
