@@ -95,6 +95,30 @@ const placementDepthRatio = (r: RunResults): number | undefined => {
   return ratios.length === 0 ? undefined : round2(Math.max(...ratios))
 }
 
+/** A target of at most `limit`. */
+const atMost = (limit: number) => ({ target: `≤ ${limit}`, meets: (v: number) => v <= limit })
+
+/** A target of at least `limit`. */
+const atLeast = (limit: number) => ({ target: `≥ ${limit}`, meets: (v: number) => v >= limit })
+
+type DispatchSection = "dispatch-process" | "dispatch-process-two" | "dispatch-docker"
+
+/** The warm p50 overhead of a dispatch section, its floor beside it. */
+const p50Overhead = (figure: string, section: DispatchSection, limit: number): Target => ({
+  figure,
+  ...atMost(limit),
+  read: (r) => r[section]?.overheadCompleted.p50,
+  beside: (r) => floorP50(r[section])
+})
+
+/** The idle RSS of the host or the runner, the stack's floor beside it. */
+const idleRss = (figure: string, read: (f: FootprintResult) => number): Target => ({
+  figure,
+  ...atMost(60),
+  read: (r) => (r.footprint === undefined ? undefined : read(r.footprint)),
+  beside: (r) => (r.footprint === undefined ? "" : `the stack alone ${r.footprint.stackServerIdleMB} MB`)
+})
+
 const targets: ReadonlyArray<Target> = [
   {
     figure: "Effect operations a task (counted)",
@@ -102,38 +126,18 @@ const targets: ReadonlyArray<Target> = [
     read: (r) => r["ops-per-task"]?.effectOps,
     beside: (r) => `a GET /ping: ${r["ops-per-task"]?.effectOpsPerPing}`
   },
-  {
-    figure: "process dispatch: p50 overhead, warm (ms)",
-    target: "≤ 5",
-    read: (r) => r["dispatch-process"]?.overheadCompleted.p50,
-    meets: (v) => v <= 5,
-    beside: (r) => floorP50(r["dispatch-process"])
-  },
+  p50Overhead("process dispatch: p50 overhead, warm (ms)", "dispatch-process", 5),
   {
     figure: "process dispatch: p99 overhead, warm (ms)",
-    target: "≤ 20",
-    read: (r) => r["dispatch-process"]?.overheadCompleted.p99,
-    meets: (v) => v <= 20
+    ...atMost(20),
+    read: (r) => r["dispatch-process"]?.overheadCompleted.p99
   },
-  {
-    figure: "process dispatch as two processes: p50 overhead (ms)",
-    target: "≤ 5",
-    read: (r) => r["dispatch-process-two"]?.overheadCompleted.p50,
-    meets: (v) => v <= 5,
-    beside: (r) => floorP50(r["dispatch-process-two"])
-  },
-  {
-    figure: "Docker dispatch: p50 overhead, warm (ms)",
-    target: "≤ 12",
-    read: (r) => r["dispatch-docker"]?.overheadCompleted.p50,
-    meets: (v) => v <= 12,
-    beside: (r) => floorP50(r["dispatch-docker"])
-  },
+  p50Overhead("process dispatch as two processes: p50 overhead (ms)", "dispatch-process-two", 5),
+  p50Overhead("Docker dispatch: p50 overhead, warm (ms)", "dispatch-docker", 12),
   {
     figure: "throughput, process: completed (tasks/s)",
-    target: "≥ 500",
+    ...atLeast(500),
     read: (r) => r["throughput-process"]?.completedPerS,
-    meets: (v) => v >= 500,
     beside: (r) => {
       const t = r["throughput-process"]
       return t === undefined ? "" : `the spawn floor ${t.floorPerS}/s: ${t.ratioToFloor} of it`
@@ -141,9 +145,8 @@ const targets: ReadonlyArray<Target> = [
   },
   {
     figure: "throughput, Docker: ratio to the floor",
-    target: "≥ 0.9",
+    ...atLeast(0.9),
     read: (r) => r["throughput-docker"]?.ratioToFloor,
-    meets: (v) => v >= 0.9,
     beside: (r) => {
       const t = r["throughput-docker"]
       return t === undefined ? "" : `${t.completedPerS}/s against ${t.floorPerS}/s`
@@ -151,9 +154,8 @@ const targets: ReadonlyArray<Target> = [
   },
   {
     figure: "heartbeats at 500 runners (% of a core)",
-    target: "≤ 5",
+    ...atMost(5),
     read: (r) => max(scaleCell(r, 500).map((row) => row.heartbeatCpuPercentOfCore)),
-    meets: (v) => v <= 5,
     beside: (r) => {
       const cells = scaleCell(r, 500)
       const stack = max(cells.map((row) => row.heartbeatStackFloorPercentOfCore))
@@ -163,9 +165,8 @@ const targets: ReadonlyArray<Target> = [
   },
   {
     figure: "p99 status, 500 runners × 10k tasks (ms)",
-    target: "≤ 20",
+    ...atMost(20),
     read: (r) => max(scaleCell(r, 500, 10_000).map((row) => row.statusP99Ms)),
-    meets: (v) => v <= 20,
     beside: (r) => {
       const probe = max(scaleCell(r, 500, 10_000).map((row) => row.statusProbe.p99Ms))
       return probe === undefined ? "" : `a client of its own: ${probe} ms`
@@ -173,9 +174,8 @@ const targets: ReadonlyArray<Target> = [
   },
   {
     figure: "placement: time a task against the node count (1 = linear)",
-    target: "≤ 1",
-    read: placementToLinear,
-    meets: (v) => v <= 1
+    ...atMost(1),
+    read: placementToLinear
   },
   {
     figure: "placement: deepest queue's refill against the shallowest's",
@@ -183,20 +183,8 @@ const targets: ReadonlyArray<Target> = [
     read: placementDepthRatio,
     meets: (v) => v <= flatTolerance
   },
-  {
-    figure: "idle RSS, host (MB)",
-    target: "≤ 60",
-    read: (r) => r.footprint?.hostIdleMB,
-    meets: (v) => v <= 60,
-    beside: (r) => (r.footprint === undefined ? "" : `the stack alone ${r.footprint.stackServerIdleMB} MB`)
-  },
-  {
-    figure: "idle RSS, runner (MB)",
-    target: "≤ 60",
-    read: (r) => r.footprint?.runnerIdleMB,
-    meets: (v) => v <= 60,
-    beside: (r) => (r.footprint === undefined ? "" : `the stack alone ${r.footprint.stackServerIdleMB} MB`)
-  }
+  idleRss("idle RSS, host (MB)", (f) => f.hostIdleMB),
+  idleRss("idle RSS, runner (MB)", (f) => f.runnerIdleMB)
 ]
 
 /**
