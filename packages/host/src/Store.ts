@@ -493,7 +493,9 @@ const make = Effect.gen(function* () {
         Effect.gen(function* () {
           // ids count up from the clock in µs, and past the last id: the batch takes the first,
           // read and written in one statement (the clock is cast, as it may be bound as a REAL)
-          const rows = yield* sql<{ batch_id: string }>`INSERT INTO batches (batch_id, submitted_at, task_count)
+          const rows = yield* sql<{
+            batch_id: string
+          }>`INSERT INTO batches (batch_id, submitted_at, task_count)
                        SELECT CAST(MAX(COALESCE(MAX(seq), 0) + 1, CAST(${nowMs * 1000} AS INTEGER)) AS TEXT),
                          ${now}, ${drafts.length} FROM tasks
                        RETURNING batch_id`
