@@ -9,13 +9,20 @@
  *
  * @since 0.1.0
  */
-import { isFinal, NotFound, type Task, type TaskId, type TaskStatus, WaitRequest } from "@hakuriver/sdk"
+import {
+  inIdOrder,
+  isFinal,
+  NotFound,
+  type Task,
+  type TaskId,
+  type TaskStatus,
+  WaitRequest
+} from "@hakuriver/sdk"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import { Store } from "./Store.js"
 import { type TaskChange, TaskEvents } from "./TaskEvents.js"
@@ -38,16 +45,6 @@ export class Waiter extends Context.Tag("@hakuriver/host/Waiter")<
     ) => Effect.Effect<ReadonlyArray<Task>, NotFound>
   }
 >() {}
-
-/** The tasks of `ids`, in that order, from those at hand and those just read. */
-const inOrder = (
-  ids: ReadonlyArray<string>,
-  atHand: ReadonlyMap<string, Task>,
-  read: ReadonlyArray<Task>
-): Array<Task> => {
-  const byId = new Map<string, Task>([...atHand, ...read.map((t) => [t.taskId, t] as const)])
-  return ids.flatMap((id) => Option.toArray(Option.fromNullable(byId.get(id))))
-}
 
 /** Above this many tasks, an answer gathers the changes of a short window first. */
 const gatherAbove = 32
@@ -91,7 +88,10 @@ const make = Effect.gen(function* () {
     const answer = Effect.gen(function* () {
       const shown = request.changedOnly === true ? ids.filter(differs) : ids
       const unread = shown.filter((id) => !ended.has(id))
-      return inOrder(shown, ended, unread.length === 0 ? [] : yield* store.getTasks(unread))
+      return inIdOrder(shown, [
+        ...ended.values(),
+        ...(unread.length === 0 ? [] : yield* store.getTasks(unread))
+      ])
     })
 
     if (unfinished === 0 || ids.some(differs)) return yield* answer
@@ -137,7 +137,7 @@ const make = Effect.gen(function* () {
       for (const task of changed) ended.set(task.taskId, task)
     }
     const open = taskIds.filter((id) => !ended.has(id))
-    return inOrder(taskIds, ended, open.length === 0 ? [] : yield* store.getTasks(open))
+    return inIdOrder(taskIds, [...ended.values(), ...(open.length === 0 ? [] : yield* store.getTasks(open))])
   })
 
   return Waiter.of({ wait, untilFinal })

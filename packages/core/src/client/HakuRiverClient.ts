@@ -27,7 +27,7 @@ import {
   type SubmitResponse
 } from "../api/models.js"
 import { BatchId, NodeName, TaskId } from "../domain/ids.js"
-import type { Task } from "../domain/Task.js"
+import { inIdOrder, type Task } from "../domain/Task.js"
 import { isFinal, type TaskStatus } from "../domain/TaskStatus.js"
 import * as ClientHttp from "./clientHttp.js"
 import { type Connection, type ConnectOptions, resolveConnection } from "./Connection.js"
@@ -256,7 +256,7 @@ const make = (connection: Connection) =>
             return task === undefined || !isFinal(task.status)
           })
           const [head, ...tail] = open
-          if (head === undefined) return orderBy(taskIds, [...latest.values()])
+          if (head === undefined) return inIdOrder(taskIds, latest.values())
           const known: Record<TaskId, TaskStatus> = {}
           for (const id of open) {
             const task = latest.get(id)
@@ -269,7 +269,7 @@ const make = (connection: Connection) =>
           )
           for (const t of changed) latest.set(t.taskId, t)
           if (changed.length > 0 && options.onUpdate !== undefined) {
-            yield* options.onUpdate(orderBy(taskIds, [...latest.values()]))
+            yield* options.onUpdate(inIdOrder(taskIds, latest.values()))
           }
         }
       })
@@ -288,7 +288,7 @@ const make = (connection: Connection) =>
         // submit and end are one request
         const held = yield* call(api.tasks.submitAndWait({ payload, urlParams: { waitMs: holdMs(options) } }))
         const latest = new Map(held.tasks.map((t) => [t.taskId, t] as const))
-        if (options.onUpdate !== undefined) yield* options.onUpdate(orderBy(held.taskIds, held.tasks))
+        if (options.onUpdate !== undefined) yield* options.onUpdate(inIdOrder(held.taskIds, held.tasks))
         const tasks = yield* follow(held.taskIds, latest, options)
         return new SubmitAndWaitResponse({ ...held, tasks }, true)
       }).pipe(Effect.withSpan("HakuRiverClient.submitAndWait"))
@@ -389,11 +389,3 @@ const holdMs = (options: { readonly pollInterval?: number | undefined }): number
   options.pollInterval === undefined
     ? defaultHoldMs
     : Math.min(Math.round(Math.max(options.pollInterval, 0) * 1000), maxHoldMs)
-
-const orderBy = (ids: ReadonlyArray<TaskId>, tasks: ReadonlyArray<Task>): ReadonlyArray<Task> => {
-  const byId = new Map(tasks.map((t) => [t.taskId as string, t]))
-  return ids.flatMap((id) => {
-    const t = byId.get(id)
-    return t === undefined ? [] : [t]
-  })
-}

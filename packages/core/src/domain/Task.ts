@@ -49,6 +49,20 @@ export class Task extends Schema.Class<Task>("Task")({
 }) {}
 
 /**
+ * The tasks of `ids`, in that order: an id with no task among `tasks` is left out, and of two
+ * tasks with one id the later wins (a newer copy given after an older one).
+ * @category utils
+ */
+export const inIdOrder = (ids: ReadonlyArray<string>, tasks: Iterable<Task>): Array<Task> => {
+  const byId = new Map<string, Task>()
+  for (const task of tasks) byId.set(task.taskId, task)
+  return ids.flatMap((id) => {
+    const task = byId.get(id)
+    return task === undefined ? [] : [task]
+  })
+}
+
+/**
  * The outcome a runner reports for a task.
  * @category models
  */
