@@ -44,7 +44,7 @@ export interface StandingRow {
 }
 
 /** Placement counts as flat in queue depth while its deepest queue takes at most this much longer. */
-export const flatTolerance = 1.5
+const flatTolerance = 1.5
 
 interface Target {
   readonly figure: string
@@ -179,9 +179,9 @@ const targets: ReadonlyArray<Target> = [
   },
   {
     figure: "placement: deepest queue's refill against the shallowest's",
+    ...atMost(flatTolerance),
     target: `≤ ${flatTolerance} (flat)`,
-    read: placementDepthRatio,
-    meets: (v) => v <= flatTolerance
+    read: placementDepthRatio
   },
   idleRss("idle RSS, host (MB)", (f) => f.hostIdleMB),
   idleRss("idle RSS, runner (MB)", (f) => f.runnerIdleMB)
